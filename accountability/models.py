@@ -1,0 +1,406 @@
+"""Oversight: escalations of overdue work, supervision reports, accountability and exemptions."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cadres.models import Cadre, Unit
+from casework.models import Commitment, Concern, PetitionCase, TransitionError
+from households.access import Access, ScopedQuerySet, path_q
+from households.models import Region
+from visits.models import Visit
+
+
+class EscalationRule(models.Model):
+    """One rung of the escalation ladder, configured by administrators."""
+
+    class Subject(models.TextChoices):
+        COMMITMENT = "commitment", _("commitment")
+        CONCERN = "concern", _("concern without an outcome")
+        PETITION = "petition", _("petition case")
+
+    class Audience(models.TextChoices):
+        OWNER = "owner", _("the owner")
+        SUPERVISOR = "supervisor", _("the owner and their direct supervisor")
+        NEXT_SUPERVISOR = "next_supervisor", _("the next supervisor up")
+        INSPECTORS = "inspectors", _("the discipline inspectors' queue")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    subject = models.CharField(_("applies to"), max_length=10, choices=Subject.choices)
+    offset_days = models.SmallIntegerField(
+        _("days from the due date"), help_text=_("Negative for a reminder before the due date.")
+    )
+    working_days = models.BooleanField(_("count working days"), default=False)
+    audience = models.CharField(_("notify"), max_length=16, choices=Audience.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
+        ordering = ["subject", "offset_days"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "offset_days"], name="escalation_rule_unique_rung"),
+            models.CheckConstraint(
+                name="escalation_rule_subject_valid", condition=Q(subject__in=["commitment", "concern", "petition"])
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EscalationQuerySet(ScopedQuerySet, models.QuerySet):
+    def visible_to(self, access: Access):
+        if access.is_admin:
+            return self.all()
+        own = Q(pk__in=[])
+        if access.cadre_id:
+            own = (
+                Q(commitment__owner_id=access.cadre_id)
+                | Q(concern__raised_by_id=access.cadre_id)
+                | Q(petition_case__owning_leader_id=access.cadre_id)
+            )
+        return self.filter(own | path_q("village__path", access.scope_paths))
+
+
+class Escalation(models.Model):
+    """One row per (item, rung), written by the overdue sweep; also the notification outbox."""
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed, will retry")
+
+    rule = models.ForeignKey(EscalationRule, verbose_name=_("rung"), on_delete=models.PROTECT, related_name="+")
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
+    )
+    concern = models.ForeignKey(
+        Concern, verbose_name=_("concern"), null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
+    )
+    petition_case = models.ForeignKey(
+        PetitionCase,
+        verbose_name=_("petition case"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalations",
+    )
+    village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+")
+    # When the item reached this rung (e.g. its due date), not when a job noticed.
+    due_at = models.DateTimeField(_("reached at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivery = models.CharField(_("delivery"), max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = EscalationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-due_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="escalation_exactly_one_item",
+                condition=(
+                    Q(commitment__isnull=False, concern__isnull=True, petition_case__isnull=True)
+                    | Q(commitment__isnull=True, concern__isnull=False, petition_case__isnull=True)
+                    | Q(commitment__isnull=True, concern__isnull=True, petition_case__isnull=False)
+                ),
+            ),
+            # Overlapping sweeps, duplicated beats and retries insert each (item, rung) once.
+            models.UniqueConstraint(
+                fields=["commitment", "rule"], condition=Q(commitment__isnull=False), name="escalation_once_per_commitment"
+            ),
+            models.UniqueConstraint(
+                fields=["concern", "rule"], condition=Q(concern__isnull=False), name="escalation_once_per_concern"
+            ),
+            models.UniqueConstraint(
+                fields=["petition_case", "rule"],
+                condition=Q(petition_case__isnull=False),
+                name="escalation_once_per_petition",
+            ),
+        ]
+        indexes = [
+            # The sender claims rows still to be delivered.
+            models.Index(
+                fields=["created_at"], condition=Q(delivery__in=["pending", "failed"]), name="escalation_outbox_idx"
+            ),
+            # The inspectors' queue and escalation-level filters, by region.
+            models.Index(fields=["village", "rule", "due_at"], name="escalation_village_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} · {self.item}"
+
+    @property
+    def item(self):
+        return self.commitment or self.concern or self.petition_case
+
+
+class SupervisionReportQuerySet(ScopedQuerySet, models.QuerySet):
+    def visible_to(self, access: Access):
+        if access.is_admin:
+            return self.all()
+        q = Q(author_id=access.user_id) | path_q("region__path", access.scope_paths)
+        if access.cadre_id:
+            # An issued report is shown to the cadres its findings name.
+            q |= Q(status=SupervisionReport.Status.ISSUED, findings__cadre_id=access.cadre_id)
+        return self.filter(q).distinct()
+
+
+class SupervisionReport(models.Model):
+    """督查报告: what a supervisor found in a region over a period."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ISSUED = "issued", _("issued")
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    summary = models.TextField(_("summary"), blank=True)
+    rectification_due = models.DateField(_("rectification deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = SupervisionReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("supervision report")
+        verbose_name_plural = _("supervision reports")
+        ordering = ["-period_end", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="report_period_ordered", condition=Q(period_end__gte=F("period_start"))),
+            models.CheckConstraint(
+                name="report_issued_stamped",
+                condition=Q(status="draft", issued_at__isnull=True) | Q(status="issued", issued_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @transaction.atomic
+    def issue(self, *, by, at=None):
+        """Draft → issued, once; the issuer and time are the history. Read-only afterwards."""
+        at = at or timezone.now()
+        changed = SupervisionReport.objects.filter(pk=self.pk, status=self.Status.DRAFT).update(
+            status=self.Status.ISSUED, issued_at=at, issued_by=by
+        )
+        if not changed:
+            raise TransitionError(_("Only a draft report can be issued."))
+        self.status, self.issued_at, self.issued_by = self.Status.ISSUED, at, by
+
+
+class Finding(models.Model):
+    report = models.ForeignKey(
+        SupervisionReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="findings"
+    )
+    text = models.TextField(_("finding"))
+    cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    petition_case = models.ForeignKey(
+        PetitionCase, verbose_name=_("petition case"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["report", "pk"]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class AccountabilityActionQuerySet(ScopedQuerySet, models.QuerySet):
+    def visible_to(self, access: Access):
+        if access.is_admin:
+            return self.all()
+        q = Q(created_by_id=access.user_id) | path_q("region__path", access.scope_paths)
+        if access.cadre_id:
+            q |= Q(subject_cadre_id=access.cadre_id)
+        return self.filter(q)
+
+
+class AccountabilityAction(models.Model):
+    """问责: an action taken against a cadre or a unit, on stated grounds."""
+
+    class Form(models.TextChoices):
+        CRITICISM = "criticism", _("criticism and education")
+        REMINDER_TALK = "reminder_talk", _("reminder talk")
+        SELF_EXAMINATION = "self_examination", _("ordered self-examination")
+        CIRCULATED = "circulated", _("circulated criticism")
+        ADMONITION = "admonition", _("admonition")
+        ORGANISATIONAL = "organisational", _("organisational adjustment")
+        DISCIPLINARY = "disciplinary", _("referral for disciplinary sanction")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        DECIDED = "decided", _("decided")
+        EXECUTED = "executed", _("executed")
+        REVOKED = "revoked", _("revoked")
+
+    TRANSITIONS = {
+        Status.PROPOSED: {Status.DECIDED, Status.REVOKED},
+        Status.DECIDED: {Status.EXECUTED, Status.REVOKED},
+        Status.EXECUTED: {Status.REVOKED},
+        Status.REVOKED: set(),
+    }
+
+    subject_cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), null=True, blank=True, on_delete=models.PROTECT, related_name="accountability_actions"
+    )
+    subject_unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    form = models.CharField(_("form"), max_length=18, choices=Form.choices)
+    grounds = models.TextField(_("grounds"))
+    commitments = models.ManyToManyField(Commitment, verbose_name=_("overdue commitments"), blank=True, related_name="+")
+    findings = models.ManyToManyField(Finding, verbose_name=_("findings"), blank=True, related_name="actions")
+    deciding_body = models.CharField(_("deciding body"), max_length=100, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = AccountabilityActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("accountability action")
+        verbose_name_plural = _("accountability actions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="action_has_subject", condition=Q(subject_cadre__isnull=False) | Q(subject_unit__isnull=False)
+            ),
+            models.CheckConstraint(name="action_grounds_given", condition=~Q(grounds="")),
+            models.CheckConstraint(
+                name="action_decision_dated",
+                condition=Q(status__in=["proposed", "revoked"]) | Q(decided_on__isnull=False),
+            ),
+        ]
+        indexes = [
+            # A cadre's accountability history (performance archive).
+            models.Index(fields=["subject_cadre", "-created_at"], name="action_cadre_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_form_display()} · {self.subject_cadre or self.subject_unit}"
+
+    @transaction.atomic
+    def transition(self, to: str, *, by, note: str = "", at=None):
+        at = at or timezone.now()
+        old = self.status
+        if to not in self.TRANSITIONS.get(old, set()):
+            raise TransitionError(
+                _("An action cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.Status(old).label, "new": self.Status(to).label}
+            )
+        if to == self.Status.DECIDED and not self.decided_on:
+            raise ValidationError({"decided_on": _("Give the date of the decision.")})
+        if to == self.Status.REVOKED and not note.strip():
+            raise ValidationError({"note": _("Give a reason for revoking the action.")})
+        if not AccountabilityAction.objects.filter(pk=self.pk, status=old).update(status=to):
+            raise TransitionError(_("This action was changed by someone else; reload and try again."))
+        self.status = to
+        ActionStatusChange.objects.create(action=self, from_status=old, to_status=to, by=by, at=at, note=note.strip())
+
+
+class ActionStatusChange(models.Model):
+    action = models.ForeignKey(
+        AccountabilityAction, verbose_name=_("action"), on_delete=models.CASCADE, related_name="history"
+    )
+    from_status = models.CharField(_("from"), max_length=10, choices=AccountabilityAction.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=AccountabilityAction.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("action status change")
+        verbose_name_plural = _("action status changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.action_id}: {self.from_status} → {self.to_status}"
+
+
+class ExemptionRequestQuerySet(ScopedQuerySet, models.QuerySet):
+    def visible_to(self, access: Access):
+        if access.is_admin:
+            return self.all()
+        return self.filter(
+            Q(requested_by_id=access.user_id) | Q(action__in=AccountabilityAction.objects.visible_to(access))
+        )
+
+
+class ExemptionRequest(models.Model):
+    """容错免责: a request that an action be waived, and a reviewer's decision."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("pending")
+        GRANTED = "granted", _("granted")
+        REFUSED = "refused", _("refused")
+
+    action = models.ForeignKey(
+        AccountabilityAction, verbose_name=_("action"), on_delete=models.CASCADE, related_name="exemption_requests"
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
+    grounds = models.TextField(_("grounds"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, default=Decision.PENDING)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    objects = ExemptionRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exemption request")
+        verbose_name_plural = _("exemption requests")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="exemption_grounds_given", condition=~Q(grounds="")),
+            models.CheckConstraint(
+                name="exemption_decision_stamped",
+                condition=Q(decision="pending", decided_at__isnull=True, reviewer__isnull=True)
+                | (~Q(decision="pending") & Q(decided_at__isnull=False, reviewer__isnull=False)),
+            ),
+            models.UniqueConstraint(fields=["action"], condition=Q(decision="pending"), name="exemption_one_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} · {self.get_decision_display()}"
+
+    @transaction.atomic
+    def decide(self, decision: str, *, by, note: str = "", at=None):
+        """Pending → granted or refused, once; the reviewer and time are the history."""
+        if decision not in (self.Decision.GRANTED, self.Decision.REFUSED):
+            raise TransitionError(_("Choose to grant or refuse the request."))
+        at = at or timezone.now()
+        changed = ExemptionRequest.objects.filter(pk=self.pk, decision=self.Decision.PENDING).update(
+            decision=decision, reviewer=by, decided_at=at, decision_note=note.strip()
+        )
+        if not changed:
+            raise TransitionError(_("This request has already been decided."))
+        self.decision, self.reviewer, self.decided_at, self.decision_note = decision, by, at, note.strip()
