@@ -26,8 +26,8 @@ def access_for(user) -> Access:
         (supervision if kind == Scope.Kind.SUPERVISION else inspection).append((path, unit_id))
     village_ids, household_ids = frozenset(), frozenset()
     if cadre_id:
-        villages = ContactPoint.objects.current(today).filter(cadre_id=cadre_id).values_list("village_id")
-        posted = Posting.objects.current(today).filter(cadre_id=cadre_id).values_list("village_id")
+        villages = ContactPoint.objects.current(today).filter(cadre_id=cadre_id).values_list("village_id").order_by()
+        posted = Posting.objects.current(today).filter(cadre_id=cadre_id).values_list("village_id").order_by()
         village_ids = frozenset(v for (v,) in villages.union(posted))
         household_ids = frozenset(
             Pairing.objects.current(today).filter(cadre_id=cadre_id).values_list("household_id", flat=True)

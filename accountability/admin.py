@@ -1,0 +1,85 @@
+from django.contrib import admin
+
+from .models import (
+    AccountabilityAction,
+    ActionStatusChange,
+    Escalation,
+    EscalationRule,
+    ExemptionRequest,
+    Finding,
+    SupervisionReport,
+)
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "subject", "offset_days", "working_days", "audience", "is_active"]
+    list_filter = ["subject", "audience", "is_active"]
+    list_editable = ["is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["rule", "item", "village", "due_at", "delivery", "attempts", "sent_at"]
+    list_filter = ["rule", "delivery"]
+    raw_id_fields = ["commitment", "concern", "petition_case", "village"]
+    list_select_related = ["rule", "village", "commitment", "concern", "petition_case"]
+    readonly_fields = ["created_at", "claimed_at", "sent_at", "attempts", "last_error"]
+    date_hierarchy = "due_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        # Escalations are written by the overdue sweep alone.
+        return False
+
+
+class FindingInline(admin.StackedInline):
+    model = Finding
+    extra = 0
+    raw_id_fields = ["cadre", "visit", "commitment", "petition_case"]
+
+
+@admin.register(SupervisionReport)
+class SupervisionReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "region", "unit", "period_start", "period_end", "status", "author"]
+    list_filter = ["status"]
+    search_fields = ["title", "summary"]
+    autocomplete_fields = ["region", "unit"]
+    raw_id_fields = ["author"]
+    list_select_related = ["region", "unit", "author"]
+    readonly_fields = ["status", "issued_at", "issued_by"]
+    inlines = [FindingInline]
+
+
+class ActionStatusChangeInline(admin.TabularInline):
+    model = ActionStatusChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "by", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccountabilityAction)
+class AccountabilityActionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "form", "subject_cadre", "subject_unit", "region", "status", "decided_on"]
+    list_filter = ["form", "status"]
+    search_fields = ["grounds", "subject_cadre__name", "subject_unit__name", "deciding_body"]
+    autocomplete_fields = ["subject_cadre", "subject_unit", "region"]
+    raw_id_fields = ["commitments", "findings", "created_by"]
+    list_select_related = ["subject_cadre", "subject_unit", "region"]
+    readonly_fields = ["status"]
+    inlines = [ActionStatusChangeInline]
+
+
+@admin.register(ExemptionRequest)
+class ExemptionRequestAdmin(admin.ModelAdmin):
+    list_display = ["action", "requested_by", "requested_at", "decision", "reviewer", "decided_at"]
+    list_filter = ["decision"]
+    search_fields = ["grounds"]
+    raw_id_fields = ["action", "requested_by", "reviewer"]
+    list_select_related = ["action", "requested_by", "reviewer"]
+    readonly_fields = ["decision", "reviewer", "decided_at", "decision_note"]
