@@ -18,7 +18,10 @@ def access_for(user) -> Access:
         return cached
 
     today = timezone.localdate()
-    cadre_id = Cadre.objects.filter(user=user, is_active=True).values_list("pk", flat=True).first()
+    cadre_id, name = Cadre.objects.filter(user=user, is_active=True).values_list("pk", "name").first() or (
+        None,
+        user.get_full_name() or user.get_username(),
+    )
     supervision, inspection = [], []
     for kind, path, unit_id in Scope.objects.current(today).filter(user=user).values_list(
         "kind", "region__path", "unit_id"
@@ -35,6 +38,7 @@ def access_for(user) -> Access:
 
     access = Access(
         user_id=user.pk,
+        display_name=name,
         is_admin=user.is_superuser or user.is_staff,
         cadre_id=cadre_id,
         supervision=tuple(sorted(supervision, key=lambda s: (s[0], s[1] or 0))),

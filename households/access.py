@@ -13,6 +13,7 @@ from django.db.models import Q
 @dataclass(frozen=True)
 class Access:
     user_id: int | None
+    display_name: str = ""
     is_admin: bool = False
     cadre_id: int | None = None
     # (region path, unit id or None) for each active scope.

@@ -1,0 +1,96 @@
+"""Every URL × every role × an object inside and outside the role's scope.
+
+Adding a URL to the project without adding it here fails ``test_every_url_is_in_the_matrix``.
+Rows with ``objects`` name world objects to put in the URL; ``expect`` then maps each role to
+the status for each named object. Out of scope answers 404, exactly like a missing object.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = ("anonymous", "cadre", "supervisor", "inspector", "outsider", "admin")
+SIGNED_IN = ROLES[1:]
+
+
+@dataclass
+class Row:
+    expect: dict
+    method: str = "get"
+    objects: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+
+
+def everyone(status, **overrides):
+    return {role: overrides.get(role, status) for role in ROLES}
+
+
+MATRIX = {
+    "home": Row(everyone(200, anonymous=302)),
+    "login": Row({role: 302 for role in SIGNED_IN} | {"anonymous": 200}),
+    "logout": Row(everyone(302), method="post"),
+    "healthz": Row(everyone(200)),
+    "set_language": Row(everyone(302), method="post", data={"language": "en", "next": "/"}),
+}
+
+# Django's admin: staff only. Its index and every registered model's list are checked below.
+ADMIN_EXPECT = everyone(302, admin=200)
+
+
+def _url_names(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or namespace
+            if ns == "admin":
+                continue
+            yield from _url_names(pattern.url_patterns, f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_is_in_the_matrix():
+    names = set(_url_names(get_resolver().url_patterns))
+    assert names - set(MATRIX) == set(), "URLs missing from the permission matrix"
+    assert set(MATRIX) - names == set(), "matrix rows for URLs that no longer exist"
+
+
+def _client_for(client, world, role):
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def _cases():
+    for name, row in MATRIX.items():
+        for role in ROLES:
+            if row.objects:
+                for obj_name in row.objects:
+                    yield pytest.param(name, role, obj_name, id=f"{name}-{role}-{obj_name}")
+            else:
+                yield pytest.param(name, role, None, id=f"{name}-{role}")
+
+
+@pytest.mark.parametrize(("name", "role", "obj_name"), list(_cases()))
+def test_permission_matrix(client, world, name, role, obj_name):
+    row = MATRIX[name]
+    args = [row.objects[obj_name](world)] if obj_name else []
+    expected = row.expect[role][obj_name] if obj_name else row.expect[role]
+    client = _client_for(client, world, role)
+    response = getattr(client, row.method)(reverse(name, args=args), row.data)
+    assert response.status_code == expected
+
+
+def _admin_urls():
+    yield "admin:index"
+    for model in admin.site._registry:
+        yield f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_staff_only(client, world, role):
+    client = _client_for(client, world, role)
+    for url_name in _admin_urls():
+        response = client.get(reverse(url_name))
+        assert response.status_code == ADMIN_EXPECT[role], url_name
