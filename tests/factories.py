@@ -16,8 +16,8 @@ PASSWORD = "correct-horse-battery"
 
 
 def region(name: str, code: str, parent: Region | None = None, **extra) -> Region:
-    level = parent.level + 1 if parent else Region.Level.CITY
-    obj = Region(name=name, code=code, level=level, parent=parent, **extra)
+    extra.setdefault("level", parent.level + 1 if parent else Region.Level.CITY)
+    obj = Region(name=name, code=code, parent=parent, **extra)
     obj.set_path()
     obj.save()
     return obj
