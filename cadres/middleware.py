@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, resolve_url
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
@@ -35,3 +37,20 @@ class IdleSessionExpiryMiddleware:
                 request.session[_LAST_SEEN] = now
         request.access = SimpleLazyObject(lambda: access_for(request.user))
         return self.get_response(request)
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """The language the user chose with the switch, else the default (Simplified Chinese).
+
+    The browser's Accept-Language is ignored on purpose: shared office machines and phones often
+    ship with an English locale, and the product speaks Chinese unless asked otherwise.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        try:
+            language = translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

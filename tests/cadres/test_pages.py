@@ -10,6 +10,17 @@ from django.utils import timezone
 from tests import factories as f
 
 
+@pytest.fixture
+def english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def test_the_browser_language_does_not_override_the_chinese_default(client, world):
+    client.force_login(world.cadre_user)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page
+
+
 def test_a_cadre_home_lists_paired_households_and_villages(client, world):
     client.force_login(world.cadre_user)
     response = client.get(reverse("home"))
@@ -23,9 +34,9 @@ def test_a_cadre_home_lists_paired_households_and_villages(client, world):
     assert 'data-testid="scopes"' not in page
 
 
-def test_a_supervisor_home_shows_the_scope_with_its_size(client, world):
+def test_a_supervisor_home_shows_the_scope_with_its_size(client, english, world):
     client.force_login(world.supervisor)
-    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(reverse("home"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Township 1" in page
@@ -82,8 +93,8 @@ def test_signing_in_with_the_right_password_lands_on_home(client, world):
     assert response.context["user"] == world.cadre_user
 
 
-def test_a_wrong_password_shows_an_error_and_keeps_the_username(client, world):
-    response = client.post(reverse("login"), {"username": "cadre", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+def test_a_wrong_password_shows_an_error_and_keeps_the_username(client, english, world):
+    response = client.post(reverse("login"), {"username": "cadre", "password": "wrong"})
     assert response.status_code == 200
     page = response.content.decode()
     assert "Please enter a correct username and password" in page
@@ -91,10 +102,10 @@ def test_a_wrong_password_shows_an_error_and_keeps_the_username(client, world):
     assert "_auth_user_id" not in client.session
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(client, world, settings):
+def test_repeated_failures_lock_the_account_even_for_the_right_password(client, english, world, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": "cadre", "password": "wrong"})
-    response = client.post(reverse("login"), {"username": "cadre", "password": f.PASSWORD}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("login"), {"username": "cadre", "password": f.PASSWORD})
     assert response.status_code == 429
     assert "Too many failed sign-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
