@@ -2,6 +2,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -108,6 +109,15 @@ class Region(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.parent_id and self.level != self.parent.level + 1:
+            raise ValidationError(
+                {"level": _("A region must be exactly one level below its parent (%(level)s).")
+                 % {"level": Region.Level(self.parent.level + 1).label}}
+            )
+        if not self.parent_id and self.level != Region.Level.CITY:
+            raise ValidationError({"parent": _("Only a city may have no parent region.")})
 
     def set_path(self):
         """Derive the materialized path from the parent; call before the first save."""

@@ -42,3 +42,18 @@ def test_a_household_has_at_most_one_head(world):
 def test_birth_years_are_bounded(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         f.MemberFactory(household=world.household_in, birth_year=1800)
+
+
+def test_the_admin_refuses_a_region_out_of_level_next_to_the_field(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.admin)
+    url = reverse("admin:households_region_add")
+    response = client.post(url, {"name": "Skipped", "code": "330100999000", "level": 4, "parent": world.city.pk})
+    assert response.status_code == 200
+    assert "level" in response.context["adminform"].form.errors
+    assert response.context["adminform"].form["name"].value() == "Skipped"
+    assert not Region.objects.filter(code="330100999000").exists()
+    response = client.post(url, {"name": "New county", "code": "330104000000", "level": 2, "parent": world.city.pk})
+    assert response.status_code == 302
+    assert Region.objects.get(code="330104000000").path == "330100000000/330104000000/"
