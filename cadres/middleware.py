@@ -3,8 +3,8 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect, resolve_url
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect, resolve_url
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
