@@ -4,7 +4,7 @@ FROM python:3.11-slim AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev \
     && rm -rf /var/lib/apt/lists/*
-COPY requirements.txt /tmp/
+COPY requirements.txt requirements-base.txt /tmp/
 # psycopg2 compiles against libpq here; the final image gets the virtualenv without the compiler.
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt

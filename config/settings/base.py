@@ -141,6 +141,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        # Broadcast messages (remote control); without it kombu writes to the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}

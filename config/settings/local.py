@@ -5,5 +5,6 @@ from .base import DATA_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
-for folder in (DATA_DIR, DATA_DIR / "broker" / "queue", DATA_DIR / "broker" / "processed"):
-    folder.mkdir(parents=True, exist_ok=True)
+# The embedded broker's folders (see CELERY_BROKER_TRANSPORT_OPTIONS).
+for name in ("queue", "processed", "control"):
+    (DATA_DIR / "broker" / name).mkdir(parents=True, exist_ok=True)
