@@ -65,7 +65,7 @@ class Cadre(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.PROTECT, related_name="cadre"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cadres")
     position = models.CharField(_("position"), max_length=100, blank=True)
     level = models.CharField(_("rank"), max_length=10, choices=Level.choices, default=Level.STAFF)
@@ -210,7 +210,7 @@ class Posting(Assignment):
         related_name="postings",
         limit_choices_to={"level": Region.Level.VILLAGE},
     )
-    title = models.CharField(_("title"), max_length=50, blank=True, help_text=_("Empty means first secretary."))
+    title = models.CharField(_("post title"), max_length=50, blank=True, help_text=_("Empty means first secretary."))
 
     objects = VillageAssignmentQuerySet.as_manager()
 

@@ -91,7 +91,8 @@ class DeadlinePolicy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.category or _('any category')} · {self.get_urgency_display()}: {self.working_days}"
+        category = self.category or _("any category")
+        return f"{category} · {self.get_urgency_display()}: {self.working_days}"
 
 
 def _scope_q(access: Access, *, village: str, own: Q) -> Q:
@@ -561,7 +562,7 @@ class ResidentCode(models.Model):
         BASICALLY_SATISFIED = "basically", _("basically satisfied")
         DISSATISFIED = "dissatisfied", _("dissatisfied")
 
-    code = models.CharField(_("code"), max_length=16, unique=True, default=generate_code)
+    code = models.CharField(_("confirmation code"), max_length=16, unique=True, default=generate_code)
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     commitment = models.ForeignKey(
         Commitment,

@@ -1,6 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Grassroots visits administration")
+admin.site.site_title = _("Grassroots visits")
+admin.site.index_title = _("System administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

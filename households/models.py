@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .access import Access, ScopedQuerySet, path_q
 
@@ -177,7 +178,7 @@ class HouseholdQuerySet(ScopedQuerySet, models.QuerySet):
 
 class Household(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
+        ACTIVE = "active", pgettext_lazy("household status", "active")
         MOVED_OUT = "moved_out", _("moved out")
         DISSOLVED = "dissolved", _("dissolved")
 
@@ -266,7 +267,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     relation = models.CharField(_("relation to head"), max_length=12, choices=Relation.choices)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(
