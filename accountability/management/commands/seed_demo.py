@@ -303,7 +303,10 @@ class DemoCounty:
         Cadre.objects.bulk_create(self.cadres)
         self.cadre_township = {c.pk: row[4] for c, row in zip(self.cadres, rows, strict=True)}
 
-        self.users["admin"] = User.objects.create_superuser("admin", password=DEMO_PASSWORD, email="")
+        # An administrator created before the demo (createsuperuser) is kept as it is.
+        admin = User.objects.filter(username="admin").first()
+        self.admin_existed = admin is not None
+        self.users["admin"] = admin or User.objects.create_superuser("admin", password=DEMO_PASSWORD, email="")
         for username in ("demo-supervisor", "demo-inspector", "demo-cadre"):
             self.users[username] = User.objects.create_user(username, password=DEMO_PASSWORD)
         gov = self.township_unit[self.demo_township.pk]
@@ -1361,8 +1364,9 @@ class Command(BaseCommand):
             self.stdout.write(f"The demo county is already there (region {CITY[1]} {CITY[0]}); nothing changed.")
             return
         started = clock.monotonic()
+        county = DemoCounty(households=households)
         with transaction.atomic():
-            DemoCounty(households=households).build()
+            county.build()
         elapsed = clock.monotonic() - started
         counts = demo_row_counts()
         self.stdout.write(self.style.SUCCESS(f"Demo county created in {elapsed:.1f} s."))
@@ -1383,4 +1387,9 @@ class Command(BaseCommand):
             ("demo-inspector", f"discipline inspector of {DEMO_TOWNSHIP}"),
             ("demo-cadre", f"cadre paired with households in {DEMO_VILLAGE}, {DEMO_TOWNSHIP}"),
         ):
-            self.stdout.write(f"  {username:16} {role:55} {DEMO_PASSWORD}")
+            password = (
+                "(unchanged: the account was already there)"
+                if username == "admin" and county.admin_existed
+                else DEMO_PASSWORD
+            )
+            self.stdout.write(f"  {username:16} {role:55} {password}")
