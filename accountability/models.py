@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre, Unit
-from casework.models import Commitment, Concern, PetitionCase, TransitionError
+from casework.models import Commitment, Concern, PetitionCase
 from households.access import Access, ScopedQuerySet, path_q
+from households.history import StatusChange, change_status
 from households.models import Region
 from visits.models import Visit
 
@@ -199,13 +200,13 @@ class SupervisionReport(models.Model):
     @transaction.atomic
     def issue(self, *, by, at=None):
         """Draft → issued, once; the issuer and time are the history. Read-only afterwards."""
-        at = at or timezone.now()
-        changed = SupervisionReport.objects.filter(pk=self.pk, status=self.Status.DRAFT).update(
-            status=self.Status.ISSUED, issued_at=at, issued_by=by
+        change_status(
+            self,
+            field="status",
+            to=self.Status.ISSUED,
+            transitions={self.Status.DRAFT: {self.Status.ISSUED}},
+            updates={"issued_at": at or timezone.now(), "issued_by": by},
         )
-        if not changed:
-            raise TransitionError(_("Only a draft report can be issued."))
-        self.status, self.issued_at, self.issued_by = self.Status.ISSUED, at, by
 
 
 class Finding(models.Model):
@@ -307,37 +308,27 @@ class AccountabilityAction(models.Model):
 
     @transaction.atomic
     def transition(self, to: str, *, by, note: str = "", at=None):
-        at = at or timezone.now()
-        old = self.status
-        if to not in self.TRANSITIONS.get(old, set()):
-            raise TransitionError(
-                _("An action cannot go from “%(old)s” to “%(new)s”.")
-                % {"old": self.Status(old).label, "new": self.Status(to).label}
-            )
         if to == self.Status.DECIDED and not self.decided_on:
             raise ValidationError({"decided_on": _("Give the date of the decision.")})
         if to == self.Status.REVOKED and not note.strip():
             raise ValidationError({"note": _("Give a reason for revoking the action.")})
-        if not AccountabilityAction.objects.filter(pk=self.pk, status=old).update(status=to):
-            raise TransitionError(_("This action was changed by someone else; reload and try again."))
-        self.status = to
-        ActionStatusChange.objects.create(action=self, from_status=old, to_status=to, by=by, at=at, note=note.strip())
+        old = change_status(self, field="status", to=to, transitions=self.TRANSITIONS)
+        ActionStatusChange.objects.create(
+            action=self, from_status=old, to_status=to, by=by, at=at or timezone.now(), note=note.strip()
+        )
 
 
-class ActionStatusChange(models.Model):
+class ActionStatusChange(StatusChange):
     action = models.ForeignKey(
         AccountabilityAction, verbose_name=_("action"), on_delete=models.CASCADE, related_name="history"
     )
     from_status = models.CharField(_("from"), max_length=10, choices=AccountabilityAction.Status.choices)
     to_status = models.CharField(_("to"), max_length=10, choices=AccountabilityAction.Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("at"))
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("action status change")
         verbose_name_plural = _("action status changes")
-        ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.action_id}: {self.from_status} → {self.to_status}"
@@ -395,12 +386,10 @@ class ExemptionRequest(models.Model):
     @transaction.atomic
     def decide(self, decision: str, *, by, note: str = "", at=None):
         """Pending → granted or refused, once; the reviewer and time are the history."""
-        if decision not in (self.Decision.GRANTED, self.Decision.REFUSED):
-            raise TransitionError(_("Choose to grant or refuse the request."))
-        at = at or timezone.now()
-        changed = ExemptionRequest.objects.filter(pk=self.pk, decision=self.Decision.PENDING).update(
-            decision=decision, reviewer=by, decided_at=at, decision_note=note.strip()
+        change_status(
+            self,
+            field="decision",
+            to=decision,
+            transitions={self.Decision.PENDING: {self.Decision.GRANTED, self.Decision.REFUSED}},
+            updates={"reviewer": by, "decided_at": at or timezone.now(), "decision_note": note.strip()},
         )
-        if not changed:
-            raise TransitionError(_("This request has already been decided."))
-        self.decision, self.reviewer, self.decided_at, self.decision_note = decision, by, at, note.strip()

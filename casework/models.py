@@ -12,11 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre, Unit
 from households.access import Access, ScopedQuerySet, path_q
+from households.history import StatusChange, change_status
 from households.models import Household, Region
-
-
-class TransitionError(ValidationError):
-    """A status change not allowed from the current state (or lost to a concurrent change)."""
 
 
 class Category(models.Model):
@@ -225,49 +222,37 @@ class Concern(models.Model):
     def set_outcome(self, outcome: str, *, by, note: str = "", petition_case=None, at=None):
         """The one way an outcome changes: checks the map, stamps it and writes history."""
         at = at or timezone.now()
-        old = self.outcome
-        if outcome not in self.OUTCOME_TRANSITIONS.get(old, set()):
-            raise TransitionError(
-                _("A concern cannot go from “%(old)s” to “%(new)s”.")
-                % {"old": self.Outcome(old).label, "new": self.Outcome(outcome).label}
-            )
         if outcome in (self.Outcome.RESOLVED, self.Outcome.NOT_ACTIONABLE) and not note.strip():
             raise ValidationError({"outcome_note": _("Say what was done, or why it is not actionable.")})
         if outcome == self.Outcome.REFERRED and petition_case is None:
             raise ValidationError({"petition_case": _("Choose the petition case it was referred to.")})
-        fields = {
-            "outcome": outcome,
-            "outcome_note": note.strip() if outcome != self.Outcome.NONE else "",
-            "outcome_at": at if outcome != self.Outcome.NONE else None,
-            "outcome_by": by if outcome != self.Outcome.NONE else None,
-            "petition_case": petition_case,
-        }
-        changed = Concern.objects.filter(pk=self.pk, outcome=old).update(**fields)
-        if not changed:
-            raise TransitionError(_("This concern was changed by someone else; reload and try again."))
-        for name, value in fields.items():
-            setattr(self, name, value)
-        ConcernHistory.objects.create(
-            concern=self, from_outcome=old, to_outcome=outcome, by=by, at=at, note=note.strip()
+        reached = outcome != self.Outcome.NONE
+        old = change_status(
+            self,
+            field="outcome",
+            to=outcome,
+            transitions=self.OUTCOME_TRANSITIONS,
+            updates={
+                "outcome_note": note.strip() if reached else "",
+                "outcome_at": at if reached else None,
+                "outcome_by": by if reached else None,
+                "petition_case": petition_case,
+            },
         )
+        ConcernHistory.objects.create(concern=self, from_outcome=old, to_outcome=outcome, by=by, at=at, note=note.strip())
 
 
-class ConcernHistory(models.Model):
+class ConcernHistory(StatusChange):
     concern = models.ForeignKey(
         Concern, verbose_name=_("concern"), on_delete=models.CASCADE, related_name="history"
     )
     from_outcome = models.CharField(_("from"), max_length=16, choices=Concern.Outcome.choices)
     to_outcome = models.CharField(_("to"), max_length=16, choices=Concern.Outcome.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("at"))
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("concern outcome change")
         verbose_name_plural = _("concern outcome changes")
-        ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.concern_id}: {self.from_outcome} → {self.to_outcome}"
@@ -411,27 +396,22 @@ class Commitment(models.Model):
     def transition(self, to: str, *, by, reason: str = "", at=None):
         """The one way status changes: checks the map, guards against races, writes history."""
         at = at or timezone.now()
-        old = self.status
-        if to not in self.TRANSITIONS.get(old, set()):
-            raise TransitionError(
-                _("A commitment cannot go from “%(old)s” to “%(new)s”.")
-                % {"old": self.Status(old).label, "new": self.Status(to).label}
-            )
         if to in self.NEEDS_REASON and not reason.strip():
             raise ValidationError({"reason": _("Give a reason for this change.")})
         closed_at = at if to in (self.Status.CONFIRMED, self.Status.CANCELLED) else None
-        changed = Commitment.objects.filter(pk=self.pk, status=old).update(
-            status=to, status_changed_at=at, closed_at=closed_at
+        old = change_status(
+            self,
+            field="status",
+            to=to,
+            transitions=self.TRANSITIONS,
+            updates={"status_changed_at": at, "closed_at": closed_at},
         )
-        if not changed:
-            raise TransitionError(_("This commitment was changed by someone else; reload and try again."))
-        self.status, self.status_changed_at, self.closed_at = to, at, closed_at
         CommitmentTransition.objects.create(
             commitment=self, from_status=old, to_status=to, by=by, at=at, reason=reason.strip()
         )
 
 
-class CommitmentTransition(models.Model):
+class CommitmentTransition(StatusChange):
     """History: who moved a commitment from which state to which, when and why."""
 
     commitment = models.ForeignKey(
@@ -439,16 +419,11 @@ class CommitmentTransition(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=14, choices=Commitment.Status.choices)
     to_status = models.CharField(_("to"), max_length=14, choices=Commitment.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("at"))
     reason = models.TextField(_("reason"), blank=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("commitment status change")
         verbose_name_plural = _("commitment status changes")
-        ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.commitment_id}: {self.from_status} → {self.to_status}"
@@ -723,21 +698,10 @@ class PetitionCase(models.Model):
     @transaction.atomic
     def transition(self, to: str, *, by, note: str = "", at=None):
         at = at or timezone.now()
-        old = self.status
-        if to not in self.TRANSITIONS.get(old, set()):
-            raise TransitionError(
-                _("A petition case cannot go from “%(old)s” to “%(new)s”.")
-                % {"old": self.Status(old).label, "new": self.Status(to).label}
-            )
         if to in (self.Status.DECLINED, self.Status.UNDER_REVIEW) and not note.strip():
             raise ValidationError({"note": _("Give a reason for this change.")})
-        changed = PetitionCase.objects.filter(pk=self.pk, status=old).update(
-            status=to, closed_at=at if to == self.Status.CLOSED else None
-        )
-        if not changed:
-            raise TransitionError(_("This case was changed by someone else; reload and try again."))
-        self.status = to
-        self.closed_at = at if to == self.Status.CLOSED else None
+        closed_at = at if to == self.Status.CLOSED else None
+        old = change_status(self, field="status", to=to, transitions=self.TRANSITIONS, updates={"closed_at": closed_at})
         PetitionEvent.objects.create(
             case=self, kind=PetitionEvent.Kind.STATUS, from_status=old, to_status=to, by=by, at=at, note=note.strip()
         )
@@ -773,7 +737,7 @@ class PetitionUnit(models.Model):
         return f"{self.unit} ({self.get_role_display()})"
 
 
-class PetitionEvent(models.Model):
+class PetitionEvent(StatusChange):
     """The timeline of a case: status changes, reassignments, notes."""
 
     class Kind(models.TextChoices):
@@ -787,16 +751,11 @@ class PetitionEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     from_status = models.CharField(_("from"), max_length=14, choices=PetitionCase.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=14, choices=PetitionCase.Status.choices, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("petition case event")
         verbose_name_plural = _("petition case events")
-        ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.case_id}: {self.get_kind_display()}"

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accountability.models import AccountabilityAction, Escalation, ExemptionRequest
-from casework.models import TransitionError
+from households.history import TransitionError
 from tests import factories as f
 
 

@@ -5,7 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from casework.models import Commitment, TransitionError
+from casework.models import Commitment
+from households.history import TransitionError
 from tests import factories as f
 
 

@@ -13,10 +13,10 @@ from casework.models import (
     PetitionCase,
     PetitionUnit,
     ResidentCode,
-    TransitionError,
     Urgency,
     generate_code,
 )
+from households.history import TransitionError
 from tests import factories as f
 
 S = Commitment.Status
