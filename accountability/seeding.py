@@ -235,6 +235,20 @@ HELP = [
     "帮忙联系农技员指导种植",
     "帮助老人网上缴纳医保",
 ]
+# How often each category comes up among concerns.
+CONCERN_WEIGHTS = {
+    "employment": 12,
+    "healthcare": 14,
+    "education": 7,
+    "housing": 10,
+    "infrastructure": 14,
+    "social-assistance": 12,
+    "land": 7,
+    "dispute": 6,
+    "environment": 7,
+    "policy-question": 9,
+    "other": 2,
+}
 CONCERN_TEXTS = {
     "employment": [
         "家中劳动力闲置，希望推荐附近企业就业",

@@ -100,19 +100,6 @@ CADRES_PER_TOWNSHIP = 22  # 5 × 22 + 5 × 8 = 150
 # Which county unit shares a petition case, by category (the township government leads).
 SECONDARY_UNIT = {"housing": "zjj", "infrastructure": "zjj", "employment": "rsj", "social-assistance": "mzj"}
 
-CONCERN_WEIGHTS = {
-    "employment": 12,
-    "healthcare": 14,
-    "education": 7,
-    "housing": 10,
-    "infrastructure": 14,
-    "social-assistance": 12,
-    "land": 7,
-    "dispute": 6,
-    "environment": 7,
-    "policy-question": 9,
-    "other": 2,
-}
 S = Commitment.Status
 
 
@@ -766,7 +753,7 @@ class DemoCounty:
 
     def make_concerns(self):
         rng = self.rng
-        categories, weights = zip(*CONCERN_WEIGHTS.items(), strict=True)
+        categories, weights = zip(*seeding.CONCERN_WEIGHTS.items(), strict=True)
         scripted_visits = {visit.pk for visit, *_ in self.scripted}
         self.plans = []
         for visit in self.visits:

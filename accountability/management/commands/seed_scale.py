@@ -283,7 +283,27 @@ class Command(BaseCommand):
             cursor.execute(f"DROP INDEX {name}")
         keys = [f"ALTER TABLE {t} ADD CONSTRAINT {quote(n)} {d}" for t, n, d, kind in constraints if kind != "f"]
         foreign = [f"ALTER TABLE {t} ADD CONSTRAINT {quote(n)} {d}" for t, n, d, kind in constraints if kind == "f"]
-        return keys + [definition for _name, definition in indexes] + foreign
+        declared = self.declared_indexes()
+        return keys + [declared.get(name.split(".")[-1], definition) for name, definition in indexes] + foreign
+
+    def declared_indexes(self) -> dict[str, str]:
+        """The SQL Django's migrations use for the models' named indexes and partial unique
+        constraints, so that they come back exactly as migrated (pg_get_indexdef would
+        restate partial-index conditions in another, equivalent, form)."""
+        from django.apps import apps
+        from django.db.models import UniqueConstraint
+
+        editor = connection.schema_editor(collect_sql=True)
+        declared = {}
+        for model in apps.get_models():
+            if model._meta.db_table not in BIG_TABLES:
+                continue
+            for index in model._meta.indexes:
+                declared[index.name] = str(index.create_sql(model, editor))
+            for constraint in model._meta.constraints:
+                if isinstance(constraint, UniqueConstraint) and constraint.condition is not None:
+                    declared[constraint.name] = str(constraint.create_sql(model, editor))
+        return declared
 
     def rebuild(self, statements: list[str]):
         for statement in statements:
@@ -649,20 +669,7 @@ class Command(BaseCommand):
         "recorded but never acted on").
         """
         categories = list(reference["categories"].values())
-        weights = {
-            "healthcare": 14,
-            "infrastructure": 14,
-            "employment": 12,
-            "social-assistance": 12,
-            "housing": 10,
-            "policy-question": 9,
-            "education": 7,
-            "land": 7,
-            "environment": 7,
-            "dispute": 6,
-            "other": 2,
-        }
-        bag = [c.pk for c in categories for _ in range(weights.get(c.code, 1))]
+        bag = [c.pk for c in categories for _ in range(seeding.CONCERN_WEIGHTS.get(c.code, 1))]
         width = max(len(texts) for texts in seeding.CONCERN_TEXTS.values())
         texts = [
             [seeding.CONCERN_TEXTS[c.code][i % len(seeding.CONCERN_TEXTS[c.code])] for i in range(width)]
