@@ -1,6 +1,7 @@
 """Every obligation that must be acted on by a deadline, whatever channel it came through."""
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -695,13 +696,23 @@ class PetitionCase(models.Model):
     def __str__(self):
         return self.subject
 
+    def _clock_stamps(self, to: str, at) -> dict:
+        """The statutory clocks a status change starts or stops (calendar days)."""
+        stamps = {"closed_at": at if to == self.Status.CLOSED else None}
+        if to == self.Status.ACCEPTED:
+            stamps |= {"accepted_at": at, "handle_due_at": at + timedelta(days=self.HANDLE_DAYS)}
+        elif to == self.Status.REPLIED:
+            stamps["replied_at"] = at
+        elif to == self.Status.UNDER_REVIEW:
+            stamps["review_due_at"] = at + timedelta(days=self.REVIEW_DAYS)
+        return stamps
+
     @transaction.atomic
     def transition(self, to: str, *, by, note: str = "", at=None):
         at = at or timezone.now()
         if to in (self.Status.DECLINED, self.Status.UNDER_REVIEW) and not note.strip():
             raise ValidationError({"note": _("Give a reason for this change.")})
-        closed_at = at if to == self.Status.CLOSED else None
-        old = change_status(self, field="status", to=to, transitions=self.TRANSITIONS, updates={"closed_at": closed_at})
+        old = change_status(self, field="status", to=to, transitions=self.TRANSITIONS, updates=self._clock_stamps(to, at))
         PetitionEvent.objects.create(
             case=self, kind=PetitionEvent.Kind.STATUS, from_status=old, to_status=to, by=by, at=at, note=note.strip()
         )

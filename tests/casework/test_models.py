@@ -177,14 +177,21 @@ def test_a_petition_case_follows_its_transitions_and_timeline(world):
     case = f.PetitionCaseFactory(village=world.v1, owning_leader=world.cadre)
     with pytest.raises(ValidationError):
         case.transition(PetitionCase.Status.DECLINED, by=world.cadre_user)
-    case.transition(PetitionCase.Status.ACCEPTED, by=world.cadre_user)
+    accepted = timezone.now()
+    case.transition(PetitionCase.Status.ACCEPTED, by=world.cadre_user, at=accepted)
+    case.refresh_from_db()
+    assert (case.accepted_at, case.handle_due_at) == (accepted, accepted + timedelta(days=60))
     with pytest.raises(TransitionError):
         case.transition(PetitionCase.Status.CLOSED, by=world.cadre_user)
     case.transition(PetitionCase.Status.REPLIED, by=world.cadre_user)
     case.transition(PetitionCase.Status.CLOSED, by=world.cadre_user)
     case.refresh_from_db()
-    assert case.closed_at is not None
-    assert list(case.events.values_list("to_status", flat=True)) == ["accepted", "replied", "closed"]
+    assert case.closed_at is not None and case.replied_at is not None
+    reviewed = timezone.now()
+    case.transition(PetitionCase.Status.UNDER_REVIEW, by=world.cadre_user, note="Review applied for", at=reviewed)
+    case.refresh_from_db()
+    assert case.review_due_at == reviewed + timedelta(days=30) and case.closed_at is None
+    assert list(case.events.values_list("to_status", flat=True)) == ["accepted", "replied", "closed", "under_review"]
 
 
 def test_a_petition_case_has_one_primary_unit_and_an_extension_of_at_most_30_days(world):
