@@ -26,7 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "cadres.apps.SignInRecordsConfig",  # django-axes
     # Domain apps, in dependency order: each may import only those above it.
     "households",
     "cadres",

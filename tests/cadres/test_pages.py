@@ -152,3 +152,11 @@ def test_the_health_check_answers_ok(client, db):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_the_administration_reads_in_chinese_including_sign_in_records(client, world):
+    client.force_login(world.admin)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "干部下基层走访系统管理" in page
+    assert "登录记录" in page and "登录日志" in page
+    assert "结对帮扶" in page and "承诺事项" in page
