@@ -103,3 +103,17 @@ def assert_visibility(world, model, rows: dict, expected: dict):
         wanted = {rows[name].pk for name in names}
         relevant = {row.pk for row in rows.values()}
         assert visible & relevant == wanted, f"{model.__name__} for {persona}: got {visible & relevant}"
+
+
+# Which of the world's households each persona reads (and so rows tied to them).
+HOUSEHOLD_VISIBILITY = {
+    "cadre": {"in", "v2"},
+    "supervisor": {"in", "v2"},
+    "inspector": {"in", "v2"},
+    "outsider": {"out"},
+    "admin": {"in", "v2", "v3", "out"},
+}
+
+
+def world_households(world) -> dict:
+    return {"in": world.household_in, "v2": world.household_v2, "v3": world.household_v3, "out": world.household_out}

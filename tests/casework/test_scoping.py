@@ -1,24 +1,11 @@
 from casework.models import Commitment, Concern, PetitionCase
 from tests import factories as f
-from tests.conftest import assert_visibility
-
-# Rows tied to a household: in (paired, V1), v2 (contact village), v3 (elsewhere in county A), out.
-BY_HOUSEHOLD = {
-    "cadre": {"in", "v2"},
-    "supervisor": {"in", "v2"},
-    "inspector": {"in", "v2"},
-    "outsider": {"out"},
-    "admin": {"in", "v2", "v3", "out"},
-}
-
-
-def _households(world):
-    return {"in": world.household_in, "v2": world.household_v2, "v3": world.household_v3, "out": world.household_out}
+from tests.conftest import HOUSEHOLD_VISIBILITY, assert_visibility, world_households
 
 
 def test_concerns_are_scoped_like_their_household(world):
-    rows = {name: f.ConcernFactory(household=h) for name, h in _households(world).items()}
-    assert_visibility(world, Concern, rows, BY_HOUSEHOLD)
+    rows = {name: f.ConcernFactory(household=h) for name, h in world_households(world).items()}
+    assert_visibility(world, Concern, rows, HOUSEHOLD_VISIBILITY)
 
 
 def test_a_village_level_concern_is_visible_to_the_villages_cadre_and_region(world):
@@ -32,9 +19,9 @@ def test_a_village_level_concern_is_visible_to_the_villages_cadre_and_region(wor
 
 
 def test_commitments_are_visible_to_their_owner_wherever_they_are(world):
-    rows = {name: f.CommitmentFactory(concern__household=h, owner=world.outsider) for name, h in _households(world).items()}
+    rows = {name: f.CommitmentFactory(concern__household=h, owner=world.outsider) for name, h in world_households(world).items()}
     # The outsider owns all four, so sees them all; others see by household and region.
-    expected = dict(BY_HOUSEHOLD, outsider={"in", "v2", "v3", "out"})
+    expected = dict(HOUSEHOLD_VISIBILITY, outsider={"in", "v2", "v3", "out"})
     assert_visibility(world, Commitment, rows, expected)
 
 

@@ -1,29 +1,16 @@
 from households.access import Access
 from households.models import Household, Member, Region
 from tests import factories as f
-from tests.conftest import access, assert_visibility
-
-# Which of the world's households each persona reads.
-HOUSEHOLDS = {
-    "cadre": {"in", "v2"},
-    "supervisor": {"in", "v2"},
-    "inspector": {"in", "v2"},
-    "outsider": {"out"},
-    "admin": {"in", "v2", "v3", "out"},
-}
-
-
-def _households(world):
-    return {"in": world.household_in, "v2": world.household_v2, "v3": world.household_v3, "out": world.household_out}
+from tests.conftest import HOUSEHOLD_VISIBILITY, access, assert_visibility, world_households
 
 
 def test_households_are_scoped_by_pairing_village_and_region(world):
-    assert_visibility(world, Household, _households(world), HOUSEHOLDS)
+    assert_visibility(world, Household, world_households(world), HOUSEHOLD_VISIBILITY)
 
 
 def test_members_follow_their_household(world):
-    rows = {name: f.MemberFactory(household=household) for name, household in _households(world).items()}
-    assert_visibility(world, Member, rows, HOUSEHOLDS)
+    rows = {name: f.MemberFactory(household=household) for name, household in world_households(world).items()}
+    assert_visibility(world, Member, rows, HOUSEHOLD_VISIBILITY)
 
 
 def test_regions_are_scoped_to_subtrees_and_covered_villages(world):
