@@ -8,10 +8,8 @@ a row, never duplicates or overwrites anything.
 import random
 from datetime import date, timedelta
 
-import chinese_calendar
-
 from accountability.models import EscalationRule
-from casework.models import CalendarOverride, Category, DeadlinePolicy, Urgency
+from casework.models import Category, DeadlinePolicy, Urgency
 from households.models import Tag
 
 # (code, name, detail label); order is the display order.
@@ -109,34 +107,6 @@ def seed_reference_data() -> dict:
 def deadline_days() -> dict:
     """{(category id or None, urgency): working days}, as configured."""
     return {(p.category_id, p.urgency): p.working_days for p in DeadlinePolicy.objects.all()}
-
-
-class WorkingCalendar:
-    """Working days on the official calendar, for seeding deadlines.
-
-    chinesecalendar knows the adjusted workdays up to the last year the State Council has
-    published; administrators' CalendarOverride rows win over it, and years it does not know
-    fall back to Monday to Friday.
-    """
-
-    def __init__(self):
-        self.overrides = dict(CalendarOverride.objects.values_list("date", "is_workday"))
-
-    def is_workday(self, day: date) -> bool:
-        if day in self.overrides:
-            return self.overrides[day]
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return day.weekday() < 5
-
-    def add(self, day: date, working_days: int) -> date:
-        """The date ``working_days`` working days after ``day`` (which itself does not count)."""
-        while working_days > 0:
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                working_days -= 1
-        return day
 
 
 # Common surnames, the most frequent repeated so that they come up more often.

@@ -97,6 +97,8 @@ class Visit(models.Model):
     flag_burst = models.BooleanField(_("one of a burst"), default=False)
     flag_copied = models.BooleanField(_("text copied from another visit"), default=False)
     summary_hash = models.CharField(_("summary fingerprint"), max_length=64, blank=True, editable=False)
+    # Fingerprint of the submission as sent, so a replay of the same id is told from a different body.
+    payload_hash = models.CharField(_("submission fingerprint"), max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = VisitQuerySet.as_manager()

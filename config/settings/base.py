@@ -156,6 +156,12 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "cadres.tasks.clear_expired_sessions", "schedule": 6 * 60 * 60},
 }
 
+# Integrity flags on visits: for a supervisor to review, never a penalty by themselves.
+VISIT_BACKDATE_HOURS = env.int("VISIT_BACKDATE_HOURS", default=72)
+VISIT_FAR_KM = env.float("VISIT_FAR_KM", default=5.0)
+VISIT_BURST_COUNT = env.int("VISIT_BURST_COUNT", default=5)
+VISIT_BURST_MINUTES = env.int("VISIT_BURST_MINUTES", default=30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

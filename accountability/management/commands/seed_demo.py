@@ -23,6 +23,7 @@ from django.utils import timezone
 from accountability import seeding
 from accountability.models import AccountabilityAction, ExemptionRequest, Finding, SupervisionReport
 from cadres.models import Cadre, ContactPoint, Pairing, Posting, Scope, Unit
+from casework.calendar import WorkingCalendar
 from casework.models import (
     Commitment,
     CommitmentProgress,
@@ -166,7 +167,7 @@ class DemoCounty:
         reference = seeding.seed_reference_data()
         self.tags = reference["tags"]
         self.categories = reference["categories"]
-        self.calendar = seeding.WorkingCalendar()
+        self.calendar = WorkingCalendar()
         self.deadlines = seeding.deadline_days()
         self.make_regions()
         self.make_units()

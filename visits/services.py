@@ -1,0 +1,221 @@
+"""Recording a visit on the ground, with the concerns it raised, in one transaction."""
+
+import hashlib
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres.models import Cadre
+from casework.models import Category, Commitment, Concern, PetitionCase, ResidentCode
+from casework.services import commitment_pledge, concern_record, resident_code_issue
+from households.models import Household, Region
+
+from .models import Visit
+
+# A resident may confirm a visit for this long.
+VISIT_CODE_VALIDITY = timedelta(days=30)
+# Summaries shorter than this ("无", "好") are too common to mean copying.
+COPIED_MIN_CHARS = 20
+SUMMARY_FIELDS = ("thoughts", "wants", "hopes", "complaints")
+
+
+class VisitConflict(Exception):
+    """The visit's id is taken by a different submission."""
+
+
+@dataclass
+class ConcernInput:
+    """One concern raised on the visit and the outcome chosen for it now (or ``none`` for later)."""
+
+    category: Category
+    urgency: str
+    text: str
+    outcome: str = Concern.Outcome.NONE
+    note: str = ""  # resolved: what was done; not actionable: why
+    pledge_text: str = ""
+    owner: Cadre | None = None  # defaults to the visiting cadre
+    due_at: datetime | None = None  # defaults to the latest the policy allows
+    petition_case: PetitionCase | None = None
+
+    def fingerprint(self) -> dict:
+        return {
+            "category": self.category.pk,
+            "urgency": self.urgency,
+            "text": self.text.strip(),
+            "outcome": self.outcome,
+            "note": self.note.strip(),
+            "pledge_text": self.pledge_text.strip(),
+            "owner": self.owner.pk if self.owner else None,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "petition_case": self.petition_case.pk if self.petition_case else None,
+        }
+
+
+@dataclass
+class VisitInput:
+    id: uuid.UUID
+    cadre: Cadre
+    kind: str
+    visited_at: datetime
+    village: Region
+    household: Household | None = None
+    backdate_reason: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    accuracy_m: int | None = None
+    companions: int = 0
+    thoughts: str = ""
+    wants: str = ""
+    hopes: str = ""
+    complaints: str = ""
+    policies_explained: str = ""
+    help_delivered: str = ""
+    concerns: list[ConcernInput] = field(default_factory=list)
+    followed_commitments: list[Commitment] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        body = {
+            "cadre": self.cadre.pk,
+            "kind": self.kind,
+            "visited_at": self.visited_at.isoformat(),
+            "village": self.village.pk,
+            "household": self.household.pk if self.household else None,
+            "location": [str(self.latitude), str(self.longitude), self.accuracy_m],
+            "companions": self.companions,
+            "texts": [getattr(self, name).strip() for name in (*SUMMARY_FIELDS, "policies_explained", "help_delivered")],
+            "backdate_reason": self.backdate_reason.strip(),
+            "concerns": [concern.fingerprint() for concern in self.concerns],
+            "followed": sorted(c.pk for c in self.followed_commitments),
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def visit_record(*, data: VisitInput, recorded_by, now: datetime | None = None) -> tuple[Visit, bool]:
+    """Record a visit once. Returns (visit, created).
+
+    The client generates the id: the same submission replayed any number of times, or sent twice
+    at once, creates one visit and answers the same; a different body under that id is refused.
+    """
+    payload_hash = data.fingerprint()
+    existing = Visit.objects.filter(pk=data.id).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return _create(data, recorded_by=recorded_by, payload_hash=payload_hash, now=now or timezone.now()), True
+        except IntegrityError:
+            # A parallel submission of the same id won the race; answer as for a replay.
+            existing = Visit.objects.filter(pk=data.id).first()
+            if existing is None:
+                raise
+    if existing.payload_hash != payload_hash:
+        raise VisitConflict(data.id)
+    return existing, False
+
+
+def _create(data: VisitInput, *, recorded_by, payload_hash: str, now: datetime) -> Visit:
+    _validate(data, now=now)
+    visit = Visit(
+        id=data.id,
+        cadre=data.cadre,
+        recorded_by=recorded_by,
+        household=data.household,
+        village=data.village,
+        kind=data.kind,
+        visited_at=data.visited_at,
+        received_at=now,
+        backdate_reason=data.backdate_reason.strip(),
+        latitude=data.latitude,
+        longitude=data.longitude,
+        accuracy_m=data.accuracy_m,
+        companions=data.companions,
+        thoughts=data.thoughts.strip(),
+        wants=data.wants.strip(),
+        hopes=data.hopes.strip(),
+        complaints=data.complaints.strip(),
+        policies_explained=data.policies_explained.strip(),
+        help_delivered=data.help_delivered.strip(),
+        payload_hash=payload_hash,
+    )
+    _set_flags(visit)
+    visit.resident_code = resident_code_issue(
+        purpose=ResidentCode.Purpose.VISIT, expires_at=now + VISIT_CODE_VALIDITY, at=now
+    )
+    visit.save(force_insert=True)
+    concerns = [_raise_concern(visit, item, recorded_by=recorded_by, now=now) for item in data.concerns]
+    visit.concerns.set(concerns)
+    visit.followed_commitments.set(data.followed_commitments)
+    return visit
+
+
+def _validate(data: VisitInput, *, now: datetime):
+    errors = {}
+    if data.visited_at > now + timedelta(minutes=5):
+        errors["visited_at"] = _("A visit cannot be in the future.")
+    elif now - data.visited_at > timedelta(hours=settings.VISIT_BACKDATE_HOURS) and not data.backdate_reason.strip():
+        errors["backdate_reason"] = _("This visit was more than %(hours)s hours ago: say why it is recorded only now.") % {
+            "hours": settings.VISIT_BACKDATE_HOURS
+        }
+    if data.household is None and data.kind not in Visit.VILLAGE_LEVEL_KINDS:
+        errors["household"] = _("Choose the household visited (only a forum or a reception may be for a whole village).")
+    if data.household is not None and data.household.village_id != data.village.pk:
+        errors["household"] = _("The household lives in another village.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _raise_concern(visit: Visit, item: ConcernInput, *, recorded_by, now: datetime) -> Concern:
+    concern = concern_record(
+        household=visit.household,
+        village=visit.village,
+        category=item.category,
+        urgency=item.urgency,
+        text=item.text,
+        raised_by=visit.cadre,
+        raised_at=visit.visited_at,
+    )
+    if item.outcome == Concern.Outcome.PLEDGED:
+        commitment_pledge(
+            concern=concern,
+            owner=item.owner or visit.cadre,
+            text=item.pledge_text,
+            by=recorded_by,
+            due_at=item.due_at,
+            at=now,
+        )
+    elif item.outcome != Concern.Outcome.NONE:
+        concern.set_outcome(item.outcome, by=recorded_by, note=item.note, petition_case=item.petition_case, at=now)
+    return concern
+
+
+def _set_flags(visit: Visit):
+    """Integrity flags for a supervisor to review; they never block the cadre."""
+    visit.flag_proxy = visit.cadre.user_id != visit.recorded_by.pk
+    visit.flag_backdated = visit.received_at - visit.visited_at > timedelta(hours=settings.VISIT_BACKDATE_HOURS)
+    visit.flag_far = _distance_km(visit) > settings.VISIT_FAR_KM
+    window = timedelta(minutes=settings.VISIT_BURST_MINUTES)
+    nearby = Visit.objects.filter(
+        cadre=visit.cadre, visited_at__gte=visit.visited_at - window, visited_at__lte=visit.visited_at + window
+    ).count()
+    visit.flag_burst = nearby + 1 > settings.VISIT_BURST_COUNT
+    summary = "\n".join(getattr(visit, name) for name in SUMMARY_FIELDS).strip()
+    visit.summary_hash = hashlib.sha256(summary.encode()).hexdigest() if len(summary) >= COPIED_MIN_CHARS else ""
+    visit.flag_copied = bool(visit.summary_hash) and Visit.objects.filter(summary_hash=visit.summary_hash).exists()
+
+
+def _distance_km(visit: Visit) -> float:
+    """Great-circle distance from the village centroid; 0 when either point is unknown."""
+    village = visit.village
+    if None in (visit.latitude, visit.longitude, village.latitude, village.longitude):
+        return 0.0
+    lat1, lng1, lat2, lng2 = map(math.radians, map(float, (visit.latitude, visit.longitude, village.latitude, village.longitude)))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
