@@ -5,20 +5,14 @@ from django.db.models import Count, Q
 from households.access import Access
 from households.models import Household, Region
 
-from .models import Cadre, ContactPoint, Pairing, Posting, Scope
+from .models import Cadre, ContactPoint, Posting, Scope
 
 
 def cadre_responsibilities(access: Access) -> dict:
-    """A cadre's current pairings, contact villages and postings, with their regions."""
+    """A cadre's profile, current contact villages and postings, with their regions."""
     if not access.cadre_id:
         return {}
     cadre = Cadre.objects.select_related("unit", "user").get(pk=access.cadre_id)
-    pairings = list(
-        Pairing.objects.current()
-        .filter(cadre_id=access.cadre_id)
-        .select_related("household__village__parent")
-        .order_by("household__village__path", "household__head_name")
-    )
     contact_points = list(
         ContactPoint.objects.current()
         .filter(cadre_id=access.cadre_id)
@@ -33,7 +27,7 @@ def cadre_responsibilities(access: Access) -> dict:
     postings = list(
         Posting.objects.current().filter(cadre_id=access.cadre_id).select_related("village__parent")
     )
-    return {"cadre": cadre, "pairings": pairings, "contact_points": contact_points, "postings": postings}
+    return {"cadre": cadre, "contact_points": contact_points, "postings": postings}
 
 
 def scope_summaries(access: Access) -> list[dict]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cadres.urls")),
+    path("", include("visits.urls")),
 ]
 
 if settings.DEBUG:

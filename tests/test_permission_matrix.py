@@ -27,12 +27,38 @@ def everyone(status, **overrides):
     return {role: overrides.get(role, status) for role in ROLES}
 
 
+def scoped(inside="in", outside="out"):
+    """200 for the object in a role's scope, 404 for the other; anonymous visitors sign in first."""
+    return {
+        "anonymous": {inside: 302, outside: 302},
+        "cadre": {inside: 200, outside: 404},
+        "supervisor": {inside: 200, outside: 404},
+        "inspector": {inside: 200, outside: 404},
+        "outsider": {inside: 404, outside: 200},
+        "admin": {inside: 200, outside: 200},
+    }
+
+
+def _visit(world, where):
+    from tests import factories as f
+
+    if where == "in":
+        return f.VisitFactory(cadre=world.cadre, household=world.household_in).pk
+    return f.VisitFactory(cadre=world.outsider, household=world.household_out).pk
+
+
 MATRIX = {
     "home": Row(everyone(200, anonymous=302)),
     "login": Row({role: 302 for role in SIGNED_IN} | {"anonymous": 200}),
     "logout": Row(everyone(302), method="post"),
     "healthz": Row(everyone(200)),
     "set_language": Row(everyone(302), method="post", data={"language": "en", "next": "/"}),
+    "household_detail": Row(
+        scoped(), objects={"in": lambda w: w.household_in.pk, "out": lambda w: w.household_out.pk}
+    ),
+    # Only cadres log visits; others are sent home with a message.
+    "visit_new": Row(everyone(302, cadre=200, outsider=200)),
+    "visit_detail": Row(scoped(), objects={"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")}),
 }
 
 # Django's admin: staff only. Its index and every registered model's list are checked below.

@@ -22,7 +22,12 @@ class VisitQuerySet(ScopedQuerySet, models.QuerySet):
     def visible_to(self, access: Access):
         if access.is_admin:
             return self.all()
-        own = Q(recorded_by_id=access.user_id)
+        # Own visits, and every visit to a household or village the cadre answers for.
+        own = (
+            Q(recorded_by_id=access.user_id)
+            | Q(household_id__in=access.household_ids)
+            | Q(village_id__in=access.village_ids)
+        )
         if access.cadre_id:
             own |= Q(cadre_id=access.cadre_id)
         return self.filter(own | path_q("village__path", access.scope_paths))

@@ -30,8 +30,9 @@ def test_demo_cadre_signs_in_and_sees_their_households_in_chinese(page, live_ser
     sign_in(page, live_server.url, "demo-cadre")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_test_id("greeting")).to_contain_text(f"{cadre.name}，您好")
-    expect(page.get_by_test_id("paired-households")).to_contain_text(household.head_name)
-    expect(page.locator("#paired-heading")).to_contain_text("我的结对帮扶户")
+    expect(page.get_by_test_id("my-households")).to_contain_text(household.head_name)
+    expect(page.locator("#households-heading")).to_contain_text("我联系的农户")
+    expect(page.get_by_test_id("my-commitments")).to_be_visible()
 
 
 def test_demo_supervisor_sees_their_scope(page, live_server, demo):

@@ -30,9 +30,9 @@ def test_a_cadre_signs_in_and_sees_their_home_in_chinese(phone, live_server, wor
     expect(phone).to_have_url(f"{live_server.url}/")
     expect(phone.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(phone.get_by_test_id("greeting")).to_contain_text("Cadre Zhang")
-    expect(phone.get_by_test_id("paired-households")).to_contain_text("Wang")
+    expect(phone.get_by_test_id("my-households")).to_contain_text("Wang")
     expect(phone.get_by_test_id("villages")).to_contain_text("Village 2")
-    expect(phone.locator("body")).to_contain_text("结对帮扶")
+    expect(phone.locator("#households-heading")).to_contain_text("我联系的农户")
     # Nothing is fetched from anywhere but the app itself.
     assert not [r for r in phone.context.pages[0].evaluate("performance.getEntries().map(e => e.name)") if not r.startswith(live_server.url) and r.startswith("http")]
 
@@ -42,7 +42,7 @@ def test_switching_to_english_shows_english(phone, live_server, world):
     phone.get_by_test_id("language-switch").get_by_role("button", name="English").click()
     expect(phone.locator("html")).to_have_attribute("lang", "en")
     expect(phone.get_by_test_id("greeting")).to_have_text(re.compile(r"Hello, Cadre Zhang"))
-    expect(phone.locator("#paired-heading")).to_contain_text("Households you are paired with")
+    expect(phone.locator("#households-heading")).to_contain_text("My households")
     # And back to Chinese.
     phone.get_by_test_id("language-switch").get_by_role("button", name="简体中文").click()
     expect(phone.locator("html")).to_have_attribute("lang", "zh-hans")

@@ -28,6 +28,7 @@ def test_a_cadre_home_lists_paired_households_and_villages(client, world):
     page = response.content.decode()
     assert "Cadre Zhang" in page
     assert world.household_in.head_name in page
+    assert world.household_v2.head_name in page  # a household of the contact village
     assert "Village 2" in page  # contact point
     assert "Village 1" in page  # posting
     assert world.household_out.head_name not in page
@@ -78,7 +79,7 @@ def test_the_home_page_runs_a_fixed_number_of_queries(client, world, persona):
         f.PairingFactory(cadre=world.cadre, household=f.HouseholdFactory(village=world.v1))
         f.ContactPointFactory(cadre=world.cadre, village=f.region("Extra", f"3301020019{_:02d}", world.t1))
     assert count() == before
-    assert before <= 13
+    assert before <= 15
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
@@ -145,7 +146,7 @@ def test_the_language_switch_changes_the_page_language(client, world):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in page
-    assert "Households you are paired with" in page
+    assert "My households" in page
 
 
 def test_the_health_check_answers_ok(client, db):

@@ -1,0 +1,157 @@
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.calendar import WorkingCalendar, close_of_business
+from casework.models import Category, Concern, PetitionCase, Urgency
+from casework.services import deadline_latest
+from households.access import Access
+from households.models import Household, Region
+
+from .models import Visit
+from .services import ConcernInput
+
+TEXTAREA = {"rows": 2}
+
+
+class VisitForm(forms.Form):
+    id = forms.UUIDField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("kind"), choices=Visit.Kind.choices, initial=Visit.Kind.HOME)
+    household = forms.ModelChoiceField(label=_("household"), queryset=Household.objects.none(), required=False)
+    village = forms.ModelChoiceField(
+        label=_("village"),
+        queryset=Region.objects.none(),
+        required=False,
+        help_text=_("For a forum or a reception without a household."),
+    )
+    visited_at = forms.DateTimeField(
+        label=_("visited at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    backdate_reason = forms.CharField(
+        label=_("reason for late entry"),
+        max_length=200,
+        required=False,
+        help_text=_("Needed when the visit was more than 72 hours ago."),
+    )
+    companions = forms.IntegerField(label=_("companions"), min_value=0, max_value=50, initial=0)
+    thoughts = forms.CharField(label=_("what they think"), widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    wants = forms.CharField(label=_("what they want"), widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    hopes = forms.CharField(label=_("what they hope for"), widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    complaints = forms.CharField(
+        label=_("what they complain about"), widget=forms.Textarea(attrs=TEXTAREA), required=False
+    )
+    policies_explained = forms.CharField(
+        label=_("policies explained"), widget=forms.Textarea(attrs=TEXTAREA), required=False
+    )
+    help_delivered = forms.CharField(label=_("help delivered"), widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    latitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, widget=forms.HiddenInput
+    )
+    accuracy_m = forms.IntegerField(min_value=0, max_value=100000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, access: Access, my_households=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = Household.objects.visible_to(access).select_related("village")
+        # Offer the cadre's own households; any household in scope is still accepted by id.
+        self.fields["household"].widget.choices = [("", "---------")] + [
+            (h.pk, f"{h.display_name} · {h.village.name} · {h.address}") for h in my_households
+        ]
+        self.fields["village"].queryset = Region.objects.visible_to(access).villages()
+        if not self.is_bound:
+            self.initial.setdefault("id", uuid.uuid4())
+            self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def clean(self):
+        data = super().clean()
+        household, village, kind = data.get("household"), data.get("village"), data.get("kind")
+        if household:
+            data["village"] = household.village
+        elif kind and kind not in Visit.VILLAGE_LEVEL_KINDS:
+            self.add_error("household", _("Choose the household visited (only a forum or a reception may be for a whole village)."))
+        elif not village:
+            self.add_error("village", _("Choose the village."))
+        return data
+
+
+class ConcernForm(forms.Form):
+    OUTCOMES = [
+        (Concern.Outcome.NONE, _("decide later")),
+        (Concern.Outcome.PLEDGED, _("pledge a commitment")),
+        (Concern.Outcome.RESOLVED, _("resolved on the spot")),
+        (Concern.Outcome.REFERRED, _("refer to a petition case")),
+        (Concern.Outcome.NOT_ACTIONABLE, _("not actionable")),
+    ]
+
+    category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.filter(is_active=True))
+    urgency = forms.ChoiceField(label=_("urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    text = forms.CharField(label=_("what the resident needs"), widget=forms.Textarea(attrs=TEXTAREA), max_length=2000)
+    outcome = forms.ChoiceField(label=_("outcome"), choices=OUTCOMES, initial=Concern.Outcome.NONE, widget=forms.RadioSelect)
+    pledge_text = forms.CharField(label=_("what you pledge"), widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    due_date = forms.DateField(label=_("due date"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    note = forms.CharField(
+        label=_("what was done, or why it is not actionable"), widget=forms.Textarea(attrs=TEXTAREA), required=False
+    )
+    petition_case = forms.ModelChoiceField(label=_("petition case"), queryset=PetitionCase.objects.none(), required=False)
+
+    def __init__(self, *args, access: Access, calendar: WorkingCalendar, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calendar = calendar
+        self.fields["petition_case"].queryset = PetitionCase.objects.visible_to(access)
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome == Concern.Outcome.PLEDGED:
+            if not data.get("pledge_text", "").strip():
+                self.add_error("pledge_text", _("Say what you pledge to do."))
+            self._check_due_date(data)
+        elif outcome in (Concern.Outcome.RESOLVED, Concern.Outcome.NOT_ACTIONABLE) and not data.get("note", "").strip():
+            self.add_error("note", _("Say what was done, or why it is not actionable."))
+        elif outcome == Concern.Outcome.REFERRED and not data.get("petition_case"):
+            self.add_error("petition_case", _("Choose the petition case it was referred to."))
+        return data
+
+    def _check_due_date(self, data):
+        due, category = data.get("due_date"), data.get("category")
+        if not due or not category:
+            return
+        latest = deadline_latest(category=category, urgency=data.get("urgency"), pledged_at=timezone.now(), calendar=self.calendar)
+        if due > timezone.localdate(latest):
+            self.add_error(
+                "due_date",
+                _("The deadline policy allows %(latest)s at the latest.")
+                % {"latest": formats.date_format(timezone.localdate(latest), "DATE_FORMAT")},
+            )
+        elif due < timezone.localdate():
+            self.add_error("due_date", _("The due date must be in the future."))
+
+    def to_input(self) -> ConcernInput:
+        data = self.cleaned_data
+        due = data.get("due_date")
+        return ConcernInput(
+            category=data["category"],
+            urgency=data["urgency"],
+            text=data["text"],
+            outcome=data["outcome"],
+            note=data.get("note", ""),
+            pledge_text=data.get("pledge_text", ""),
+            due_at=close_of_business(due) if due and data["outcome"] == Concern.Outcome.PLEDGED else None,
+            petition_case=data.get("petition_case") if data["outcome"] == Concern.Outcome.REFERRED else None,
+        )
+
+
+class BaseConcernFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        texts = [form.cleaned_data["text"].strip() for form in self.forms if form.has_changed() and form.cleaned_data]
+        if len(texts) != len(set(texts)):
+            raise ValidationError(_("The same concern is listed twice."))
+
+
+ConcernFormSet = formset_factory(ConcernForm, formset=BaseConcernFormSet, extra=1, max_num=20, validate_max=True)

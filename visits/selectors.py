@@ -1,0 +1,80 @@
+"""Reads for the cadre's pages: my work, a household, a visit."""
+
+from datetime import date, datetime, time
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from cadres.models import Pairing
+from casework.models import Commitment, Concern
+from households.access import Access
+from households.models import Household, HouseholdTag
+
+from .models import Visit
+
+
+def period_start(today: date | None = None) -> date:
+    """The current visiting period: the calendar quarter."""
+    today = today or timezone.localdate()
+    return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def my_households(access: Access, *, search: str = "") -> list[Household]:
+    """The cadre's paired households and those of their contact villages, never-visited-this-period first."""
+    households = Household.objects.active().filter(
+        Q(pk__in=access.household_ids) | Q(village_id__in=access.village_ids)
+    )
+    if search := search.strip():
+        households = Household.objects.visible_to(access).active().filter(
+            Q(head_name__contains=search) | Q(address__contains=search) | Q(members__name__contains=search)
+        ).distinct()
+    households = households.select_related("village__parent").annotate(
+        last_visit=Max("visits__visited_at", filter=~Q(visits__kind=Visit.Kind.PHONE_CALLBACK))
+    )
+    start = timezone.make_aware(datetime.combine(period_start(), time.min))
+    now = timezone.now()
+    rows = list(households[:300])
+    for household in rows:
+        household.paired = household.pk in access.household_ids
+        household.visited_this_period = bool(household.last_visit and household.last_visit >= start)
+        household.days_since = (now - household.last_visit).days if household.last_visit else None
+    # Not visited this period first, paired before village households, longest unvisited first.
+    rows.sort(key=lambda h: (h.visited_this_period, not h.paired, h.last_visit.timestamp() if h.last_visit else 0))
+    return rows
+
+
+def my_open_commitments(access: Access) -> list[Commitment]:
+    if not access.cadre_id:
+        return []
+    return list(
+        Commitment.objects.open()
+        .filter(owner_id=access.cadre_id)
+        .select_related("household", "village", "category")
+        .order_by("due_at")
+    )
+
+
+def household_page(access: Access, pk: int) -> dict:
+    household = Household.objects.select_related("village__parent__parent").get_visible_or_404(access, pk=pk)
+    today = timezone.localdate()
+    return {
+        "household": household,
+        "members": list(household.members.all()),
+        "tags": list(HouseholdTag.objects.filter(household=household).select_related("tag")),
+        "pairings": list(
+            Pairing.objects.current(today).filter(household=household).select_related("cadre__unit")
+        ),
+        "visits": list(
+            Visit.objects.filter(household=household)
+            .select_related("cadre", "recorded_by")
+            .order_by("-visited_at")[:50]
+        ),
+        "concerns": list(
+            Concern.objects.filter(household=household)
+            .select_related("category", "raised_by", "commitment")
+            .order_by("-raised_at")[:100]
+        ),
+        "commitments": list(
+            Commitment.objects.filter(household=household).select_related("owner", "category").order_by("-pledged_at")[:100]
+        ),
+    }

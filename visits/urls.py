@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("visits/new/", views.visit_new, name="visit_new"),
+    path("visits/<uuid:pk>/", views.visit_detail, name="visit_detail"),
+]

@@ -1,0 +1,128 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres.selectors import cadre_responsibilities, scope_summaries
+from casework.calendar import WorkingCalendar
+from casework.models import Category, Urgency
+from casework.services import deadline_latest
+from households.models import Household
+
+from . import selectors
+from .forms import ConcernFormSet, VisitForm
+from .models import Visit
+from .services import VisitConflict, VisitInput, visit_record
+
+
+@login_required
+def home(request):
+    """My work for a cadre; scopes for supervisors and inspectors."""
+    access = request.access
+    search = request.GET.get("q", "")[:50]
+    return render(
+        request,
+        "visits/home.html",
+        {
+            "responsibilities": cadre_responsibilities(access),
+            "scopes": scope_summaries(access) if access.is_supervisor or access.is_inspector else [],
+            "households": selectors.my_households(access, search=search) if access.is_cadre or search else [],
+            "commitments": selectors.my_open_commitments(access),
+            "search": search,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def household_detail(request, pk):
+    return render(request, "visits/household.html", selectors.household_page(request.access, pk) | {"now": timezone.now()})
+
+
+def _deadline_table(calendar) -> dict:
+    """The latest due date the policy allows for each category and urgency, pledged now."""
+    now = timezone.now()
+    return {
+        str(category.pk): {
+            urgency: timezone.localdate(deadline_latest(category=category, urgency=urgency, pledged_at=now, calendar=calendar)).isoformat()
+            for urgency in Urgency.values
+        }
+        for category in Category.objects.filter(is_active=True)
+    }
+
+
+@login_required
+def visit_new(request):
+    access = request.access
+    if not access.is_cadre:
+        messages.error(request, _("Only a cadre can log a visit."))
+        return redirect("home")
+    calendar = WorkingCalendar()
+    form_kwargs = {"access": access, "my_households": selectors.my_households(access)}
+    initial = {}
+    if household_id := request.GET.get("household", ""):
+        if household_id.isdigit():
+            initial["household"] = Household.objects.get_visible_or_404(access, pk=household_id)
+    form = VisitForm(request.POST or None, initial=initial, **form_kwargs)
+    concerns = ConcernFormSet(request.POST or None, prefix="concerns", form_kwargs={"access": access, "calendar": calendar})
+    if request.method == "POST" and form.is_valid() and concerns.is_valid():
+        try:
+            visit, created = _record(request, form, concerns)
+        except VisitConflict:
+            form.add_error(None, _("This visit was already sent with different content. Open the recorded visit to amend it."))
+        except ValidationError as error:
+            _place_errors(form, error)
+        else:
+            if created:
+                messages.success(request, _("Visit recorded."))
+            return redirect("visit_detail", pk=visit.pk)
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "concerns": concerns, "deadlines": _deadline_table(calendar)},
+    )
+
+
+def _record(request, form, concerns):
+    data = form.cleaned_data
+    visit_input = VisitInput(
+        id=data["id"],
+        cadre=request.user.cadre,
+        kind=data["kind"],
+        visited_at=data["visited_at"],
+        village=data["village"],
+        household=data.get("household"),
+        backdate_reason=data["backdate_reason"],
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        accuracy_m=data.get("accuracy_m"),
+        companions=data["companions"],
+        thoughts=data["thoughts"],
+        wants=data["wants"],
+        hopes=data["hopes"],
+        complaints=data["complaints"],
+        policies_explained=data["policies_explained"],
+        help_delivered=data["help_delivered"],
+        concerns=[f.to_input() for f in concerns.forms if f.has_changed()],
+    )
+    # A savepoint: a refused visit leaves nothing behind, and the page can still render.
+    with transaction.atomic():
+        return visit_record(data=visit_input, recorded_by=request.user)
+
+
+def _place_errors(form, error: ValidationError):
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@login_required
+def visit_detail(request, pk):
+    visit = (
+        Visit.objects.select_related("cadre__unit", "recorded_by", "household", "village__parent", "resident_code")
+        .prefetch_related("concerns__category", "concerns__commitment", "amendments__by", "followed_commitments")
+        .get_visible_or_404(request.access, pk=pk)
+    )
+    return render(request, "visits/visit_detail.html", {"visit": visit})
