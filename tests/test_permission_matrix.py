@@ -56,9 +56,15 @@ MATRIX = {
     "household_detail": Row(
         scoped(), objects={"in": lambda w: w.household_in.pk, "out": lambda w: w.household_out.pk}
     ),
-    # Only cadres log visits; others are sent home with a message.
-    "visit_new": Row(everyone(302, cadre=200, outsider=200)),
+    # Cadres log visits; supervisors and administrators may record one on a cadre's behalf;
+    # inspectors only read and are sent home with a message.
+    "visit_new": Row(everyone(200, anonymous=302, inspector=302)),
     "visit_detail": Row(scoped(), objects={"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")}),
+    # Only the recorder or the visiting cadre may correct a visit: others in scope get 403.
+    "visit_edit": Row(
+        scoped() | {"supervisor": {"in": 403, "out": 404}, "inspector": {"in": 403, "out": 404}, "admin": {"in": 403, "out": 403}},
+        objects={"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")},
+    ),
 }
 
 # Django's admin: staff only. Its index and every registered model's list are checked below.

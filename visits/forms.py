@@ -2,10 +2,12 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.forms import formset_factory
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from cadres.models import Cadre
 from casework.calendar import WorkingCalendar, close_of_business
 from casework.models import Category, Concern, PetitionCase, Urgency
 from casework.services import deadline_latest
@@ -13,13 +15,18 @@ from households.access import Access
 from households.models import Household, Region
 
 from .models import Visit
-from .services import ConcernInput
+from .services import AMENDABLE_FIELDS, ConcernInput
 
 TEXTAREA = {"rows": 2}
 
 
 class VisitForm(forms.Form):
     id = forms.UUIDField(widget=forms.HiddenInput)
+    cadre = forms.ModelChoiceField(
+        label=_("visiting cadre"),
+        queryset=Cadre.objects.none(),
+        help_text=_("Recording for someone else? The visit will show both names."),
+    )
     kind = forms.ChoiceField(label=_("kind"), choices=Visit.Kind.choices, initial=Visit.Kind.HOME)
     household = forms.ModelChoiceField(label=_("household"), queryset=Household.objects.none(), required=False)
     village = forms.ModelChoiceField(
@@ -56,10 +63,22 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, access: Access, my_households=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = Household.objects.visible_to(access).select_related("village")
-        # Offer the cadre's own households; any household in scope is still accepted by id.
+        cadres = Cadre.objects.visible_to(access).filter(is_active=True).select_related("unit")
+        self.fields["cadre"].queryset = cadres
+        if access.cadre_id:
+            self.initial.setdefault("cadre", access.cadre_id)
+            if not cadres.exclude(pk=access.cadre_id).exists():
+                self.fields["cadre"].widget = forms.HiddenInput()
+        households = Household.objects.visible_to(access).select_related("village")
+        self.fields["household"].queryset = households
+        # Offer the cadre's own households, and the one chosen already; any household in scope is
+        # still accepted by id.
+        offered = list(my_households)
+        chosen = self["household"].value()
+        if chosen and str(chosen).isdigit() and int(str(chosen)) not in {h.pk for h in offered}:
+            offered += list(households.filter(pk=int(str(chosen))))
         self.fields["household"].widget.choices = [("", "---------")] + [
-            (h.pk, f"{h.display_name} · {h.village.name} · {h.address}") for h in my_households
+            (h.pk, f"{h.display_name} · {h.village.name} · {h.address}") for h in offered
         ]
         self.fields["village"].queryset = Region.objects.visible_to(access).villages()
         if not self.is_bound:
@@ -155,3 +174,36 @@ class BaseConcernFormSet(forms.BaseFormSet):
 
 
 ConcernFormSet = formset_factory(ConcernForm, formset=BaseConcernFormSet, extra=1, max_num=20, validate_max=True)
+
+
+class VisitAmendForm(forms.ModelForm):
+    """Correct a visit (inside the author's 24 hours) or amend it with a reason (afterwards)."""
+
+    reason = forms.CharField(label=_("reason for the change"), widget=forms.Textarea(attrs=TEXTAREA), required=False, max_length=1000)
+
+    class Meta:
+        model = Visit
+        fields = AMENDABLE_FIELDS
+        widgets = {
+            "visited_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            **{name: forms.Textarea(attrs=TEXTAREA) for name in ("thoughts", "wants", "hopes", "complaints", "policies_explained", "help_delivered")},
+        }
+
+    def __init__(self, *args, in_window: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = not in_window
+        self.fields["companions"].max_value = 50
+        self.fields["companions"].validators.append(MaxValueValidator(50))
+        if self.instance.household_id is None:
+            self.fields["kind"].choices = [c for c in Visit.Kind.choices if c[0] in Visit.VILLAGE_LEVEL_KINDS]
+
+    def clean_visited_at(self):
+        # The input shows minutes only: the same minute is no change.
+        value = self.cleaned_data["visited_at"]
+        if value and value == self.instance.visited_at.replace(second=0, microsecond=0):
+            return self.instance.visited_at
+        return value
+
+    def _post_clean(self):
+        # The service applies and validates the change; the instance must stay as it was until then.
+        pass

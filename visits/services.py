@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from casework.models import Category, Commitment, Concern, PetitionCase, Residen
 from casework.services import commitment_pledge, concern_record, resident_code_issue
 from households.models import Household, Region
 
-from .models import Visit
+from .models import Visit, VisitAmendment
 
 # A resident may confirm a visit for this long.
 VISIT_CODE_VALIDITY = timedelta(days=30)
@@ -196,19 +196,27 @@ def _raise_concern(visit: Visit, item: ConcernInput, *, recorded_by, now: dateti
     return concern
 
 
-def _set_flags(visit: Visit):
-    """Integrity flags for a supervisor to review; they never block the cadre."""
+def _set_flags(visit: Visit, exclude=None):
+    """Integrity flags for a supervisor to review; they never block the cadre.
+
+    ``exclude`` is the visit's own id when it is already saved (an amendment)."""
     visit.flag_proxy = visit.cadre.user_id != visit.recorded_by.pk
     visit.flag_backdated = visit.received_at - visit.visited_at > timedelta(hours=settings.VISIT_BACKDATE_HOURS)
     visit.flag_far = _distance_km(visit) > settings.VISIT_FAR_KM
     window = timedelta(minutes=settings.VISIT_BURST_MINUTES)
-    nearby = Visit.objects.filter(
-        cadre=visit.cadre, visited_at__gte=visit.visited_at - window, visited_at__lte=visit.visited_at + window
-    ).count()
+    nearby = (
+        Visit.objects.filter(
+            cadre=visit.cadre, visited_at__gte=visit.visited_at - window, visited_at__lte=visit.visited_at + window
+        )
+        .exclude(pk=exclude)
+        .count()
+    )
     visit.flag_burst = nearby + 1 > settings.VISIT_BURST_COUNT
     summary = "\n".join(getattr(visit, name) for name in SUMMARY_FIELDS).strip()
     visit.summary_hash = hashlib.sha256(summary.encode()).hexdigest() if len(summary) >= COPIED_MIN_CHARS else ""
-    visit.flag_copied = bool(visit.summary_hash) and Visit.objects.filter(summary_hash=visit.summary_hash).exists()
+    visit.flag_copied = (
+        bool(visit.summary_hash) and Visit.objects.filter(summary_hash=visit.summary_hash).exclude(pk=exclude).exists()
+    )
 
 
 def _distance_km(visit: Visit) -> float:
@@ -219,3 +227,63 @@ def _distance_km(visit: Visit) -> float:
     lat1, lng1, lat2, lng2 = map(math.radians, map(float, (visit.latitude, visit.longitude, village.latitude, village.longitude)))
     a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
     return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+# Fields a correction or an amendment may change. The household, village and concerns stay:
+# concerns are casework records with their own history.
+AMENDABLE_FIELDS = (
+    "kind",
+    "visited_at",
+    "backdate_reason",
+    "companions",
+    "thoughts",
+    "wants",
+    "hopes",
+    "complaints",
+    "policies_explained",
+    "help_delivered",
+)
+
+
+def visit_can_amend(visit: Visit, user) -> bool:
+    """The recorder and the visiting cadre may correct or amend a visit; nobody deletes one."""
+    return user.pk in (visit.recorded_by_id, visit.cadre.user_id)
+
+
+@transaction.atomic
+def visit_amend(*, visit: Visit, by, values: dict, reason: str = "", now: datetime | None = None) -> VisitAmendment | None:
+    """Change a visit and keep what it was. Inside the author's edit window no reason is needed;
+    afterwards the change is an amendment and must say why. Returns the history row, or None
+    when nothing changed."""
+    now = now or timezone.now()
+    if not visit_can_amend(visit, by):
+        raise PermissionDenied
+    in_window = visit.is_editable_by(by, now)
+    if not in_window and not reason.strip():
+        raise ValidationError({"reason": _("The 24-hour edit window has passed: say why you amend this visit.")})
+    changes = {}
+    for name in AMENDABLE_FIELDS:
+        if name in values and values[name] != getattr(visit, name):
+            before, after = getattr(visit, name), values[name]
+            changes[name] = [_jsonable(before), _jsonable(after)]
+            setattr(visit, name, after)
+    if not changes:
+        return None
+    data = VisitInput(
+        id=visit.pk, cadre=visit.cadre, kind=visit.kind, visited_at=visit.visited_at, village=visit.village,
+        household=visit.household, backdate_reason=visit.backdate_reason,
+    )
+    _validate(data, now=visit.received_at)
+    _set_flags(visit, exclude=visit.pk)
+    visit.save()
+    return VisitAmendment.objects.create(
+        visit=visit,
+        by=by,
+        at=now,
+        reason=reason.strip() or _("Corrected by the author within 24 hours."),
+        changes=changes,
+    )
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,9 +13,9 @@ from casework.services import deadline_latest
 from households.models import Household
 
 from . import selectors
-from .forms import ConcernFormSet, VisitForm
+from .forms import ConcernFormSet, VisitAmendForm, VisitForm
 from .models import Visit
-from .services import VisitConflict, VisitInput, visit_record
+from .services import VisitConflict, VisitInput, visit_amend, visit_can_amend, visit_record
 
 
 @login_required
@@ -57,7 +57,9 @@ def _deadline_table(calendar) -> dict:
 @login_required
 def visit_new(request):
     access = request.access
-    if not access.is_cadre:
+    # Cadres log their own visits; supervisors and administrators may record one on a cadre's
+    # behalf (shown as such). Inspectors only read.
+    if not (access.is_cadre or access.is_supervisor or access.is_admin):
         messages.error(request, _("Only a cadre can log a visit."))
         return redirect("home")
     calendar = WorkingCalendar()
@@ -65,7 +67,7 @@ def visit_new(request):
     initial = {}
     if household_id := request.GET.get("household", ""):
         if household_id.isdigit():
-            initial["household"] = Household.objects.get_visible_or_404(access, pk=household_id)
+            initial["household"] = Household.objects.get_visible_or_404(access, pk=household_id).pk
     form = VisitForm(request.POST or None, initial=initial, **form_kwargs)
     concerns = ConcernFormSet(request.POST or None, prefix="concerns", form_kwargs={"access": access, "calendar": calendar})
     if request.method == "POST" and form.is_valid() and concerns.is_valid():
@@ -90,7 +92,7 @@ def _record(request, form, concerns):
     data = form.cleaned_data
     visit_input = VisitInput(
         id=data["id"],
-        cadre=request.user.cadre,
+        cadre=data["cadre"],
         kind=data["kind"],
         visited_at=data["visited_at"],
         village=data["village"],
@@ -125,4 +127,34 @@ def visit_detail(request, pk):
         .prefetch_related("concerns__category", "concerns__commitment", "amendments__by", "followed_commitments")
         .get_visible_or_404(request.access, pk=pk)
     )
-    return render(request, "visits/visit_detail.html", {"visit": visit})
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {
+            "visit": visit,
+            "can_amend": visit_can_amend(visit, request.user),
+            "in_window": visit.is_editable_by(request.user),
+        },
+    )
+
+
+@login_required
+def visit_edit(request, pk):
+    """The author corrects a visit within 24 hours; afterwards an amendment with a reason."""
+    visit = Visit.objects.select_related("cadre", "household", "village").get_visible_or_404(request.access, pk=pk)
+    if not visit_can_amend(visit, request.user):
+        raise PermissionDenied
+    in_window = visit.is_editable_by(request.user)
+    form = VisitAmendForm(request.POST or None, instance=visit, in_window=in_window)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            with transaction.atomic():
+                amendment = visit_amend(visit=visit, by=request.user, values=values, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            visit.refresh_from_db()
+            _place_errors(form, error)
+        else:
+            messages.success(request, _("Visit updated.") if amendment else _("Nothing was changed."))
+            return redirect("visit_detail", pk=visit.pk)
+    return render(request, "visits/visit_edit.html", {"visit": visit, "form": form, "in_window": in_window})

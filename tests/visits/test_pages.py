@@ -26,6 +26,7 @@ def english(client, settings):
 def form_data(world, category, *concerns, **overrides):
     data = {
         "id": str(uuid.uuid4()),
+        "cadre": world.cadre.pk,
         "kind": "home",
         "household": world.household_in.pk,
         "village": "",
@@ -196,3 +197,29 @@ def test_the_visit_page_runs_a_fixed_number_of_queries_and_shows_a_proxy_entry(c
         client.get(url)
     assert len(first) == len(second)
     assert "recorded on behalf by clerk" in page and 'data-testid="flags"' in page
+
+
+def test_a_supervisor_records_a_visit_on_a_cadres_behalf_and_it_shows(client, english, world, category):
+    client.force_login(world.supervisor)
+    response = client.get(reverse("visit_new"), {"household": world.household_in.pk})
+    assert world.cadre in response.context["form"].fields["cadre"].queryset
+    response = client.post(reverse("visit_new"), form_data(world, category))
+    visit = Visit.objects.get()
+    assert response.status_code == 302
+    assert visit.cadre == world.cadre and visit.recorded_by == world.supervisor and visit.flag_proxy
+    page = client.get(response["Location"]).content.decode()
+    assert "recorded on behalf by supervisor" in page
+
+
+def test_a_cadre_cannot_record_for_a_cadre_outside_their_sight(client, world, category):
+    client.force_login(world.cadre_user)
+    response = client.post(reverse("visit_new"), form_data(world, category, cadre=world.outsider.pk))
+    assert "cadre" in response.context["form"].errors
+    assert not Visit.objects.exists()
+
+
+def test_an_inspector_only_reads(client, world, category):
+    client.force_login(world.inspector)
+    response = client.post(reverse("visit_new"), form_data(world, category))
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert not Visit.objects.exists()
