@@ -15,9 +15,23 @@ from households.access import Access
 from households.models import Household, Region
 
 from .models import Visit
+from .photos import MAX_PHOTOS, photo_process
 from .services import AMENDABLE_FIELDS, ConcernInput
 
 TEXTAREA = {"rows": 2}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the form's clean_<name> checks their content."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
 
 
 class VisitForm(forms.Form):
@@ -55,6 +69,13 @@ class VisitForm(forms.Form):
         label=_("policies explained"), widget=forms.Textarea(attrs=TEXTAREA), required=False
     )
     help_delivered = forms.CharField(label=_("help delivered"), widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    photos = MultipleFileField(
+        label=_("photos (optional)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+        help_text=_("Up to 6 photos, 10 MB each. They are evidence, never a score."),
+    )
+    held_photos = forms.CharField(required=False, widget=forms.HiddenInput)
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, widget=forms.HiddenInput
@@ -84,6 +105,23 @@ class VisitForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("id", uuid.uuid4())
             self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def clean_photos(self):
+        """Process each upload now: a bad one is reported, good ones are kept for this user."""
+        uploads = self.files.getlist("photos") if self.files else []
+        held = [t for t in self.data.get("held_photos", "").split(",") if t]
+        if len(uploads) + len(held) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
+        processed, errors = [], []
+        for upload in uploads:
+            try:
+                processed.append(photo_process(upload))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        self.processed_photos = processed
+        if errors:
+            raise ValidationError(errors)
+        return processed
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,7 @@ from households.models import Household
 from . import selectors
 from .forms import ConcernFormSet, VisitAmendForm, VisitForm
 from .models import Visit
+from .photos import photo_hold, photo_tokens_valid, visit_attach_photos
 from .services import VisitConflict, VisitInput, visit_amend, visit_can_amend, visit_record
 
 
@@ -68,9 +69,11 @@ def visit_new(request):
     if household_id := request.GET.get("household", ""):
         if household_id.isdigit():
             initial["household"] = Household.objects.get_visible_or_404(access, pk=household_id).pk
-    form = VisitForm(request.POST or None, initial=initial, **form_kwargs)
+    form = VisitForm(request.POST or None, request.FILES or None, initial=initial, **form_kwargs)
     concerns = ConcernFormSet(request.POST or None, prefix="concerns", form_kwargs={"access": access, "calendar": calendar})
-    if request.method == "POST" and form.is_valid() and concerns.is_valid():
+    valid = request.method == "POST" and form.is_valid() & concerns.is_valid()
+    held = photo_tokens_valid(request.user, request.POST.get("held_photos", "").split(",")) if request.POST else []
+    if valid:
         try:
             visit, created = _record(request, form, concerns)
         except VisitConflict:
@@ -79,12 +82,18 @@ def visit_new(request):
             _place_errors(form, error)
         else:
             if created:
+                visit_attach_photos(visit=visit, user=request.user, processed=form.cleaned_data["photos"], tokens=held)
                 messages.success(request, _("Visit recorded."))
             return redirect("visit_detail", pk=visit.pk)
+    if request.method == "POST":
+        # Keep the photos that came with a form that failed, so they need not be picked again.
+        held += [photo_hold(request.user, data) for data in getattr(form, "processed_photos", [])]
+        form.data = form.data.copy()
+        form.data["held_photos"] = ",".join(held)
     return render(
         request,
         "visits/visit_form.html",
-        {"form": form, "concerns": concerns, "deadlines": _deadline_table(calendar)},
+        {"form": form, "concerns": concerns, "deadlines": _deadline_table(calendar), "held_photos": len(held)},
     )
 
 
@@ -124,7 +133,7 @@ def _place_errors(form, error: ValidationError):
 def visit_detail(request, pk):
     visit = (
         Visit.objects.select_related("cadre__unit", "recorded_by", "household", "village__parent", "resident_code")
-        .prefetch_related("concerns__category", "concerns__commitment", "amendments__by", "followed_commitments")
+        .prefetch_related("concerns__category", "concerns__commitment", "amendments__by", "followed_commitments", "photos")
         .get_visible_or_404(request.access, pk=pk)
     )
     return render(
