@@ -104,3 +104,67 @@ def resident_code_issue(*, purpose: str, expires_at: datetime, commitment: Commi
             code.save()
             return code
     raise RuntimeError("could not draw an unused resident code")
+
+
+# The longest comment a resident may leave with a rating.
+RESIDENT_COMMENT_MAX_CHARS = 500
+
+
+def resident_code_normalize(code: str) -> str:
+    """What a resident typed or scanned, as stored: spaces dropped, upper case."""
+    return "".join(code.split()).upper()
+
+
+def _resident_code_refusal(item: ResidentCode | None) -> ValidationError:
+    """Why a code cannot be used, saying nothing about the item behind it."""
+    if item is None:
+        return ValidationError(_("This code is not valid. Check that it was typed correctly."), code="unknown")
+    if item.used_at is not None:
+        return ValidationError(_("This code has already been used. Each code can be used only once."), code="used")
+    return ValidationError(_("This code has expired."), code="expired")
+
+
+@transaction.atomic
+def resident_code_use(*, code: str, rating: str, comment: str, now: datetime | None = None) -> ResidentCode:
+    """A resident confirms and rates the one item a code opens; the code is then spent.
+
+    For a commitment reported done, a satisfied or basically satisfied rating confirms it and a
+    dissatisfied one reopens it. A commitment not reported done yet is refused before the code
+    is touched, so the resident can use it once the work is reported done.
+    """
+    now = now or timezone.now()
+    comment = comment.strip()
+    errors = {}
+    if rating not in ResidentCode.Rating.values:
+        errors["rating"] = _("Choose how satisfied you are.")
+    if len(comment) > RESIDENT_COMMENT_MAX_CHARS:
+        errors["comment"] = _("Please keep the comment under %(max)s characters.") % {"max": RESIDENT_COMMENT_MAX_CHARS}
+    if errors:
+        raise ValidationError(errors)
+    code = resident_code_normalize(code)
+    item = ResidentCode.objects.select_related("commitment").filter(code=code).first()
+    if item is None or not item.is_usable(now):
+        raise _resident_code_refusal(item)
+    commitment = item.commitment
+    if commitment is not None and commitment.status != Commitment.Status.REPORTED_DONE:
+        if commitment.is_open:
+            message = _("This pledge has not been reported done yet, so there is nothing to confirm. Your code stays valid.")
+        else:
+            message = _("This pledge is already closed, so there is nothing to confirm.")
+        raise ValidationError(message, code="not_reported_done")
+    # The guarded update is the claim: of two submissions of one code exactly one changes the row.
+    claimed = ResidentCode.objects.filter(code=code, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now, rating=rating, comment=comment
+    )
+    if not claimed:
+        raise _resident_code_refusal(ResidentCode.objects.filter(code=code).first())
+    item.used_at, item.rating, item.comment = now, rating, comment
+    if commitment is not None:
+        if rating == ResidentCode.Rating.DISSATISFIED:
+            commitment.transition(Commitment.Status.REOPENED, by=None, reason=comment or _("Resident not satisfied"), at=now)
+        else:
+            reason = _("Confirmed by the resident: %(rating)s") % {"rating": ResidentCode.Rating(rating).label}
+            commitment.transition(
+                Commitment.Status.CONFIRMED, by=None, reason=f"{reason} · {comment}" if comment else reason, at=now
+            )
+    return item

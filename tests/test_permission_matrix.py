@@ -47,6 +47,20 @@ def _visit(world, where):
     return f.VisitFactory(cadre=world.outsider, household=world.household_out).pk
 
 
+def _resident_code(world, state):
+    """A visit's code: usable, already used, or one that never existed."""
+    from django.utils import timezone
+
+    from tests import factories as f
+
+    if state == "unknown":
+        return "ZZZZ2345"
+    used = {"used_at": timezone.now(), "rating": "satisfied"} if state == "used" else {}
+    code = f.ResidentCodeFactory(**used)
+    f.VisitFactory(cadre=world.cadre, household=world.household_in, resident_code=code)
+    return code.code
+
+
 MATRIX = {
     "home": Row(everyone(200, anonymous=302)),
     "login": Row({role: 302 for role in SIGNED_IN} | {"anonymous": 200}),
@@ -60,6 +74,12 @@ MATRIX = {
     # inspectors only read and are sent home with a message.
     "visit_new": Row(everyone(200, anonymous=302, inspector=302)),
     "visit_detail": Row(scoped(), objects={"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")}),
+    "visit_card": Row(scoped(), objects={"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")}),
+    # The resident's page needs no account: the code alone opens its one item, for anyone.
+    "resident_confirm": Row(
+        {role: {"valid": 200, "used": 410, "unknown": 404} for role in ROLES},
+        objects={state: (lambda w, state=state: _resident_code(w, state)) for state in ("valid", "used", "unknown")},
+    ),
     # Only the recorder or the visiting cadre may correct a visit: others in scope get 403.
     "visit_edit": Row(
         scoped() | {"supervisor": {"in": 403, "out": 404}, "inspector": {"in": 403, "out": 404}, "admin": {"in": 403, "out": 403}},
@@ -69,6 +89,14 @@ MATRIX = {
 
 # Django's admin: staff only. Its index and every registered model's list are checked below.
 ADMIN_EXPECT = everyone(302, admin=200)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Wrong resident codes are counted per address in the cache: start every case at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def _url_names(patterns, namespace=None):

@@ -6,6 +6,7 @@ Defaults serve a first run on one machine: SQLite and a filesystem broker that n
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -161,6 +162,13 @@ VISIT_BACKDATE_HOURS = env.int("VISIT_BACKDATE_HOURS", default=72)
 VISIT_FAR_KM = env.float("VISIT_FAR_KM", default=5.0)
 VISIT_BURST_COUNT = env.int("VISIT_BURST_COUNT", default=5)
 VISIT_BURST_MINUTES = env.int("VISIT_BURST_MINUTES", default=30)
+
+# Residents' confirmation codes (/r/<code>/): wrong codes one client address may try per window
+# before it is told to wait. Counted in CACHES["default"], which every web process must share.
+RESIDENT_CODE_ATTEMPTS = env.int("RESIDENT_CODE_ATTEMPTS", default=10)
+RESIDENT_CODE_WINDOW_MINUTES = env.int("RESIDENT_CODE_WINDOW_MINUTES", default=15)
+if RESIDENT_CODE_ATTEMPTS < 1 or RESIDENT_CODE_WINDOW_MINUTES < 1:
+    raise ImproperlyConfigured("RESIDENT_CODE_ATTEMPTS and RESIDENT_CODE_WINDOW_MINUTES must be at least 1.")
 
 LOGGING = {
     "version": 1,
