@@ -14,6 +14,8 @@ from .access import access_for
 _LAST_SEEN = "last_seen"
 # Write the session at most once a minute just to move the idle clock.
 _TOUCH_EVERY = 60
+# The JSON API (config/urls.py).
+API_PREFIX = "/api/"
 
 
 class IdleSessionExpiryMiddleware:
@@ -31,9 +33,12 @@ class IdleSessionExpiryMiddleware:
             last_seen = request.session.get(_LAST_SEEN, now)
             if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
-                messages.info(request, _("You were signed out after a period of inactivity."))
-                return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
-            if now - last_seen >= _TOUCH_EVERY or _LAST_SEEN not in request.session:
+                # The API answers a signed-out caller 401 itself: a redirect to the sign-in page
+                # would reach a script's fetch() as a 200 full of HTML.
+                if not request.path.startswith(API_PREFIX):
+                    messages.info(request, _("You were signed out after a period of inactivity."))
+                    return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
+            elif now - last_seen >= _TOUCH_EVERY or _LAST_SEEN not in request.session:
                 request.session[_LAST_SEEN] = now
         request.access = SimpleLazyObject(lambda: access_for(request.user))
         return self.get_response(request)

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = _("Grassroots visits administration")
 admin.site.site_title = _("Grassroots visits")
@@ -12,6 +14,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cadres.urls")),
     path("", include("visits.urls")),
+    path("api/v1/", include("visits.api_urls")),
+    # The OpenAPI document, and Swagger UI on it (served from our static files, no CDN).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
 ]
 
 if settings.DEBUG:

@@ -1,15 +1,21 @@
 """Every URL × every role × an object inside and outside the role's scope.
 
 Adding a URL to the project without adding it here fails ``test_every_url_is_in_the_matrix``.
-Rows with ``objects`` name world objects to put in the URL; ``expect`` then maps each role to
-the status for each named object. Out of scope answers 404, exactly like a missing object.
+Rows with ``objects`` name world objects to put in the URL (or, for a JSON API write, in the
+body that ``data`` builds from them); ``expect`` then maps each role to the status for each named
+object. Out of scope answers 404, exactly like a missing object. A URL answering several methods
+has a tuple of rows, one per method.
 """
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 ROLES = ("anonymous", "cadre", "supervisor", "inspector", "outsider", "admin")
 SIGNED_IN = ROLES[1:]
@@ -20,17 +26,21 @@ class Row:
     expect: dict
     method: str = "get"
     objects: dict = field(default_factory=dict)
-    data: dict = field(default_factory=dict)
+    # A dict, or a function of (world, object) when the object goes in the body, not the URL.
+    data: dict | Callable = field(default_factory=dict)
+    # Send ``data`` as a JSON body (the API) rather than form-encoded.
+    json: bool = False
 
 
 def everyone(status, **overrides):
     return {role: overrides.get(role, status) for role in ROLES}
 
 
-def scoped(inside="in", outside="out"):
-    """200 for the object in a role's scope, 404 for the other; anonymous visitors sign in first."""
+def scoped(inside="in", outside="out", anonymous=302):
+    """200 for the object in a role's scope, 404 for the other; anonymous visitors sign in first
+    (the API answers them 401 instead)."""
     return {
-        "anonymous": {inside: 302, outside: 302},
+        "anonymous": {inside: anonymous, outside: anonymous},
         "cadre": {inside: 200, outside: 404},
         "supervisor": {inside: 200, outside: 404},
         "inspector": {inside: 200, outside: 404},
@@ -61,6 +71,17 @@ def _resident_code(world, state):
     return code.code
 
 
+def _visit_body(world, household_id):
+    """A minimal visit as the offline outbox posts it."""
+    visited_at = timezone.now() - timedelta(hours=1)
+    return {"id": str(uuid.uuid4()), "household": household_id, "kind": "home", "visited_at": visited_at.isoformat()}
+
+
+HOUSEHOLDS = {"in": lambda w: w.household_in.pk, "out": lambda w: w.household_out.pk}
+VISITS = {"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")}
+# The JSON API answers an anonymous caller 401 (token authentication comes first).
+SIGNED_IN_API = everyone(200, anonymous=401)
+
 MATRIX = {
     "home": Row(everyone(200, anonymous=302)),
     "login": Row({role: 302 for role in SIGNED_IN} | {"anonymous": 200}),
@@ -85,6 +106,31 @@ MATRIX = {
         scoped() | {"supervisor": {"in": 403, "out": 404}, "inspector": {"in": 403, "out": 404}, "admin": {"in": 403, "out": 403}},
         objects={"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")},
     ),
+    "api_visits": (
+        Row(SIGNED_IN_API),
+        # Only cadres record visits (403 for the others); a household out of the caller's scope
+        # is "not found" in the body (400), never revealed.
+        Row(
+            {
+                "anonymous": {"in": 401, "out": 401},
+                "cadre": {"in": 201, "out": 400},
+                "supervisor": {"in": 403, "out": 403},
+                "inspector": {"in": 403, "out": 403},
+                "outsider": {"in": 400, "out": 201},
+                "admin": {"in": 403, "out": 403},
+            },
+            method="post",
+            objects=HOUSEHOLDS,
+            data=_visit_body,
+            json=True,
+        ),
+    ),
+    "api_visit_detail": Row(scoped(anonymous=401), objects=VISITS),
+    # "My" lists: a role with no households or pledges of its own gets an empty list.
+    "api_households": Row(SIGNED_IN_API),
+    "api_commitments": Row(SIGNED_IN_API),
+    "api_schema": Row(SIGNED_IN_API),
+    "api_docs": Row(everyone(200, anonymous=302)),
 }
 
 # Django's admin: staff only. Its index and every registered model's list are checked below.
@@ -122,23 +168,35 @@ def _client_for(client, world, role):
     return client
 
 
+def _rows(name):
+    rows = MATRIX[name]
+    return rows if isinstance(rows, tuple) else (rows,)
+
+
 def _cases():
-    for name, row in MATRIX.items():
-        for role in ROLES:
-            if row.objects:
-                for obj_name in row.objects:
-                    yield pytest.param(name, role, obj_name, id=f"{name}-{role}-{obj_name}")
-            else:
-                yield pytest.param(name, role, None, id=f"{name}-{role}")
+    for name in MATRIX:
+        for index, row in enumerate(_rows(name)):
+            label = f"{name}-{row.method}" if isinstance(MATRIX[name], tuple) else name
+            for role in ROLES:
+                if row.objects:
+                    for obj_name in row.objects:
+                        yield pytest.param(name, index, role, obj_name, id=f"{label}-{role}-{obj_name}")
+                else:
+                    yield pytest.param(name, index, role, None, id=f"{label}-{role}")
 
 
-@pytest.mark.parametrize(("name", "role", "obj_name"), list(_cases()))
-def test_permission_matrix(client, world, name, role, obj_name):
-    row = MATRIX[name]
-    args = [row.objects[obj_name](world)] if obj_name else []
+@pytest.mark.parametrize(("name", "index", "role", "obj_name"), list(_cases()))
+def test_permission_matrix(client, world, name, index, role, obj_name):
+    row = _rows(name)[index]
+    obj = row.objects[obj_name](world) if obj_name else None
     expected = row.expect[role][obj_name] if obj_name else row.expect[role]
+    if callable(row.data):
+        args, data = [], row.data(world, obj)
+    else:
+        args, data = ([obj] if obj_name else []), row.data
     client = _client_for(client, world, role)
-    response = getattr(client, row.method)(reverse(name, args=args), row.data)
+    extra = {"content_type": "application/json"} if row.json else {}
+    response = getattr(client, row.method)(reverse(name, args=args), data, **extra)
     assert response.status_code == expected
 
 

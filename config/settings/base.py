@@ -27,6 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "cadres.apps.SignInRecordsConfig",  # django-axes
     # Domain apps, in dependency order: each may import only those above it.
     "households",
@@ -155,6 +159,42 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "cadres.tasks.clear_expired_sessions", "schedule": 6 * 60 * 60},
+}
+
+# The JSON API (/api/v1/). A token (made by an administrator in the admin) for integrations, the
+# session (with CSRF) for the browser. Token first: an anonymous call answers 401, so a client
+# can tell "sign in again" from "not allowed" (403).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Grassroots API",
+    "DESCRIPTION": (
+        "Cadres' grassroots visits: record a visit with the concerns it raised (idempotent by the "
+        "visit's client-generated id), read visits, my households and my open commitments. "
+        "Authenticate with a token (`Authorization: Token <key>`, made by an administrator) or "
+        "the signed-in session (send the CSRF token on writes). Every lookup is scoped to what the "
+        "caller may see: out of scope answers 404, or \"not found\" for an id in a request body."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI's files come from drf-spectacular-sidecar under /static/: intranets have no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No online validator badge (it would call validator.swagger.io).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids from the path after the version: visits, households, commitments.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
 
 # Integrity flags on visits: for a supervisor to review, never a penalty by themselves.

@@ -1,0 +1,147 @@
+"""The JSON API under /api/v1/: the offline outbox's visit endpoint and the cadre's reads.
+
+Every lookup is scoped like the pages: a visit out of scope answers 404, and an id out of scope
+in a request body is "not found" (400), exactly as if it did not exist.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, serializers
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from cadres.access import access_for
+from casework.models import Concern
+from households.access import Access
+
+from . import selectors
+from .models import Visit
+from .serializers import MyCommitmentSerializer, MyHouseholdSerializer, VisitInputSerializer, VisitSerializer
+from .services import VisitConflict, visit_record
+
+
+def _access(request) -> Access:
+    # From DRF's user: a token authenticates after the middleware built request.access.
+    return access_for(request.user)
+
+
+class CadresRecordVisits(BasePermission):
+    message = _("Only a cadre can log a visit.")
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or _access(request).is_cadre
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_detail = _("This visit was already sent with different content. Open the recorded visit to amend it.")
+    default_code = "conflict"
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-visited_at", "-id")
+    page_size = 50
+
+
+def _visits():
+    """Visits with everything their representation reads, in a fixed number of queries."""
+    return Visit.objects.select_related(
+        "cadre", "recorded_by__cadre", "household", "village", "resident_code"
+    ).prefetch_related(
+        Prefetch("concerns", queryset=Concern.objects.select_related("category", "commitment").order_by("pk"))
+    )
+
+
+def _field_errors(error: ValidationError, fields) -> dict:
+    """The service's errors under the request's field names; any other under non_field_errors."""
+    if not hasattr(error, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+    errors = {}
+    for name, messages in error.message_dict.items():
+        errors.setdefault(name if name in fields else api_settings.NON_FIELD_ERRORS_KEY, []).extend(messages)
+    return errors
+
+
+class ScopedContextMixin:
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"access": _access(self.request), "now": timezone.now()}
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Visits I may see, newest first", responses=VisitSerializer(many=True)),
+    post=extend_schema(
+        summary="Record a visit (idempotent by its id)",
+        description=(
+            "The offline outbox's endpoint. The first submission of an id answers 201; the same body "
+            "sent again, any number of times or in parallel, answers 200 with the same representation "
+            "and creates nothing. The same id with a different body answers 409. Only cadres record visits."
+        ),
+        request=VisitInputSerializer,
+        responses={
+            201: VisitSerializer,
+            200: OpenApiResponse(VisitSerializer, description="A replay of a visit already recorded."),
+            400: OpenApiResponse(description="Field errors; a concern's under concerns.<its index>."),
+            403: OpenApiResponse(description="Not a cadre."),
+            409: OpenApiResponse(description="The id is taken by a different submission."),
+        },
+    ),
+)
+class VisitListCreate(ScopedContextMixin, generics.ListCreateAPIView):
+    permission_classes = [IsAuthenticated, CadresRecordVisits]
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        return _visits().visible_to(_access(self.request))
+
+    def get_serializer_class(self):
+        return VisitInputSerializer if self.request.method == "POST" else VisitSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.to_input(cadre=request.user.cadre)
+        try:
+            # A savepoint: a refused visit leaves nothing behind.
+            with transaction.atomic():
+                visit, created = visit_record(data=data, recorded_by=request.user)
+        except VisitConflict:
+            raise Conflict from None
+        except ValidationError as error:
+            raise serializers.ValidationError(_field_errors(error, serializer.fields)) from None
+        # Read back as any later GET would, so a replay answers byte for byte the same.
+        visit = _visits().get_visible_or_404(_access(request), pk=visit.pk)
+        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data, status=201 if created else 200)
+
+
+@extend_schema(summary="One visit")
+class VisitDetail(ScopedContextMixin, generics.RetrieveAPIView):
+    serializer_class = VisitSerializer
+    queryset = Visit.objects.none()  # for the schema; get_object is scoped
+
+    def get_object(self):
+        return _visits().get_visible_or_404(_access(self.request), pk=self.kwargs["pk"])
+
+
+@extend_schema(summary="My households: paired, and in my contact villages; not visited this period first")
+class MyHouseholdList(ScopedContextMixin, generics.ListAPIView):
+    serializer_class = MyHouseholdSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.my_households(_access(self.request))
+
+
+@extend_schema(summary="My open commitments, by due date")
+class MyCommitmentList(ScopedContextMixin, generics.ListAPIView):
+    serializer_class = MyCommitmentSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.my_open_commitments(_access(self.request))
