@@ -87,6 +87,8 @@ MATRIX = {
     "login": Row({role: 302 for role in SIGNED_IN} | {"anonymous": 200}),
     "logout": Row(everyone(302), method="post"),
     "healthz": Row(everyone(200)),
+    # The service worker script holds no data: anyone may fetch it.
+    "service_worker": Row(everyone(200)),
     "set_language": Row(everyone(302), method="post", data={"language": "en", "next": "/"}),
     "household_detail": Row(
         scoped(), objects={"in": lambda w: w.household_in.pk, "out": lambda w: w.household_out.pk}

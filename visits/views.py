@@ -167,3 +167,10 @@ def visit_edit(request, pk):
             messages.success(request, _("Visit updated.") if amendment else _("Nothing was changed."))
             return redirect("visit_detail", pk=visit.pk)
     return render(request, "visits/visit_edit.html", {"visit": visit, "form": form, "in_window": in_window})
+
+
+def service_worker(request):
+    """The service worker, served from the root so that it may control every page."""
+    response = render(request, "visits/sw.js", {"version": "1"}, content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
