@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -98,12 +98,15 @@ def commitment_pledge(
 
 def resident_code_issue(*, purpose: str, expires_at: datetime, commitment: Commitment | None = None, at=None) -> ResidentCode:
     """A fresh single-use code; a clash with an existing code (about 1 in 10¹¹) draws again."""
-    for _attempt in range(5):
+    for attempt in range(5):
         code = ResidentCode(purpose=purpose, commitment=commitment, created_at=at or timezone.now(), expires_at=expires_at)
-        if not ResidentCode.objects.filter(code=code.code).exists():
-            code.save()
+        try:
+            with transaction.atomic():
+                code.save(force_insert=True)
             return code
-    raise RuntimeError("could not draw an unused resident code")
+        except IntegrityError:
+            if attempt == 4:
+                raise
 
 
 # The longest comment a resident may leave with a rating.

@@ -115,8 +115,10 @@ class VisitListCreate(ScopedContextMixin, generics.ListCreateAPIView):
             raise Conflict from None
         except ValidationError as error:
             raise serializers.ValidationError(_field_errors(error, serializer.fields)) from None
-        # Read back as any later GET would, so a replay answers byte for byte the same.
-        visit = _visits().get_visible_or_404(_access(request), pk=visit.pk)
+        # Read back as any later GET would, so a replay answers byte for byte the same. No scope
+        # filter is needed here: visit_record answered with the caller's own visit (a replay
+        # matches only an identical body, whose visiting cadre is the caller).
+        visit = _visits().get(pk=visit.pk)
         return Response(VisitSerializer(visit, context=self.get_serializer_context()).data, status=201 if created else 200)
 
 

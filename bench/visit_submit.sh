@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Server time of submitting a visit on the loaded city: bench/visit_submit.sh [N] (default 300).
+# Needs the city from bench/seed_scale.sh in the benchmark cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(bench/postgres.sh | tail -1)"
+# As in production: DEBUG off (no query log, no static-file rescans on each request).
+export DATABASE_URL DJANGO_DEBUG=false
+.venv/bin/python manage.py migrate -v0
+.venv/bin/python bench/visit_submit.py "${1:-300}"
