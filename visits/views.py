@@ -1,8 +1,12 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -169,8 +173,14 @@ def visit_edit(request, pk):
     return render(request, "visits/visit_edit.html", {"visit": visit, "form": form, "in_window": in_window})
 
 
+@functools.cache
+def _service_worker_script() -> str:
+    # Rendered once per process, without the request: it holds no data and touches no table.
+    return render_to_string("visits/sw.js", {"version": "1"})
+
+
 def service_worker(request):
     """The service worker, served from the root so that it may control every page."""
-    response = render(request, "visits/sw.js", {"version": "1"}, content_type="application/javascript")
+    response = HttpResponse(_service_worker_script(), content_type="application/javascript")
     response["Cache-Control"] = "no-cache"
     return response

@@ -1,5 +1,7 @@
 """Tests: SQLite unless DATABASE_URL names another database (CI uses PostgreSQL)."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -16,3 +18,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 # Static files come from the app folders, as in development: tests need no collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# On SQLite the test database is a file, not shared memory: the live server's threads then wait
+# on SQLite's busy timeout instead of failing at once with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "grassroots-test.sqlite3")}  # noqa: F405

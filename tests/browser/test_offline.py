@@ -17,7 +17,7 @@ def test_visits_logged_offline_arrive_exactly_once_when_the_connection_returns(p
     page.locator("form button[type=submit]").first.click()
     page.goto(f"{live_server.url}/visits/new/")
     # Wait until the service worker controls the page and has the form cached.
-    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
@@ -40,3 +40,46 @@ def test_visits_logged_offline_arrive_exactly_once_when_the_connection_returns(p
     # Sending again changes nothing.
     page.evaluate("window.grassrootsOutbox.flush()")
     assert Visit.objects.count() == 2
+
+
+OUTBOX_SIZE = """() => new Promise((resolve) => {
+  setTimeout(() => resolve("timed out"), 5000);
+  const open = indexedDB.open("grassroots", 1);
+  open.onerror = () => resolve("could not open");
+  open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "id" });
+  open.onsuccess = () => {
+    const request = open.result.transaction("outbox").objectStore("outbox").count();
+    request.onsuccess = () => resolve(request.result);
+  };
+})"""
+
+
+def test_signing_out_warns_about_unsent_visits_then_clears_them(page, context, live_server, world):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/")
+    page.fill("input[name=username]", "cadre")
+    page.fill("input[name=password]", f.PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.goto(f"{live_server.url}/visits/new/")
+    page.route("**/api/v1/visits/", lambda route: route.abort())  # the server stays out of reach
+    context.set_offline(True)
+    page.select_option("select[name=household]", str(world.household_in.pk))
+    page.fill("textarea[name=thoughts]", "Not sent yet")
+    page.get_by_test_id("save-visit").click()
+    context.set_offline(False)
+    expect(page.get_by_test_id("outbox-badge")).to_contain_text("1")
+
+    warnings = []
+
+    def accept(dialog):
+        warnings.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.locator(".navbar-toggler").click()
+    page.locator("form[data-logout] button").click()
+    expect(page.locator("input[name=username]")).to_be_visible()
+    assert len(warnings) == 1 and "1" in warnings[0]
+    assert page.evaluate(OUTBOX_SIZE) == 0
+    assert page.evaluate("Promise.race([caches.keys().then((k) => k.length), new Promise((r) => setTimeout(() => r('timed out'), 5000))])") == 0
+    assert Visit.objects.count() == 0
