@@ -219,27 +219,13 @@ class VisitInputSerializer(serializers.Serializer):
 
     def to_input(self, *, cadre) -> VisitInput:
         data = self.validated_data
-        household = data["household"]
-        accuracy = data["accuracy_m"]
-        return VisitInput(
-            id=data["id"],
+        household, accuracy = data["household"], data["accuracy_m"]
+        return VisitInput.from_cleaned(
+            data,
             cadre=cadre,
-            kind=data["kind"],
-            visited_at=data["visited_at"],
             # A different village from the household's is for the service to refuse.
             village=data["village"] or household.village,
-            household=household,
-            backdate_reason=data["backdate_reason"],
-            latitude=data["latitude"],
-            longitude=data["longitude"],
             accuracy_m=round(accuracy) if accuracy is not None else None,
-            companions=data["companions"],
-            thoughts=data["thoughts"],
-            wants=data["wants"],
-            hopes=data["hopes"],
-            complaints=data["complaints"],
-            policies_explained=data["policies_explained"],
-            help_delivered=data["help_delivered"],
             concerns=[ConcernInputSerializer.to_input(concern) for concern in data["concerns"]],
         )
 

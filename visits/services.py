@@ -5,6 +5,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -81,6 +82,12 @@ class VisitInput:
     help_delivered: str = ""
     concerns: list[ConcernInput] = field(default_factory=list)
     followed_commitments: list[Commitment] = field(default_factory=list)
+
+    @classmethod
+    def from_cleaned(cls, data: dict, **values) -> "VisitInput":
+        """From a form's or serializer's cleaned data: the keys named like fields, then ``values``."""
+        names = {f.name for f in dataclass_fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names and value is not None} | values)
 
     def fingerprint(self) -> str:
         body = {

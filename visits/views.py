@@ -102,26 +102,8 @@ def visit_new(request):
 
 
 def _record(request, form, concerns):
-    data = form.cleaned_data
-    visit_input = VisitInput(
-        id=data["id"],
-        cadre=data["cadre"],
-        kind=data["kind"],
-        visited_at=data["visited_at"],
-        village=data["village"],
-        household=data.get("household"),
-        backdate_reason=data["backdate_reason"],
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
-        accuracy_m=data.get("accuracy_m"),
-        companions=data["companions"],
-        thoughts=data["thoughts"],
-        wants=data["wants"],
-        hopes=data["hopes"],
-        complaints=data["complaints"],
-        policies_explained=data["policies_explained"],
-        help_delivered=data["help_delivered"],
-        concerns=[f.to_input() for f in concerns.forms if f.has_changed()],
+    visit_input = VisitInput.from_cleaned(
+        form.cleaned_data, concerns=[f.to_input() for f in concerns.forms if f.has_changed()]
     )
     # A savepoint: a refused visit leaves nothing behind, and the page can still render.
     with transaction.atomic():
