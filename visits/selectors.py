@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time
 
-from django.db.models import Max, Q
+from django.db.models import BooleanField, Case, F, Max, Q, When
 from django.utils import timezone
 
 from cadres.models import Pairing
@@ -19,8 +19,14 @@ def period_start(today: date | None = None) -> date:
     return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 
 
-def my_households(access: Access, *, search: str = "") -> list[Household]:
-    """The cadre's paired households and those of their contact villages, never-visited-this-period first."""
+# A list longer than this is cut; the page says so and offers the search.
+MY_HOUSEHOLDS_SHOWN = 300
+
+
+def my_households(access: Access, *, search: str = "", limit: int = MY_HOUSEHOLDS_SHOWN) -> list[Household]:
+    """The cadre's paired households and those of their contact villages (or, with ``search``,
+    any household in scope): not visited this period first, paired before village households,
+    longest unvisited first. Ordered in the database, so a cut list keeps the right ones."""
     households = Household.objects.active().filter(
         Q(pk__in=access.household_ids) | Q(village_id__in=access.village_ids)
     )
@@ -28,18 +34,22 @@ def my_households(access: Access, *, search: str = "") -> list[Household]:
         households = Household.objects.visible_to(access).active().filter(
             Q(head_name__contains=search) | Q(address__contains=search) | Q(members__name__contains=search)
         ).distinct()
-    households = households.select_related("village__parent").annotate(
-        last_visit=Max("visits__visited_at", filter=~Q(visits__kind=Visit.Kind.PHONE_CALLBACK))
-    )
     start = timezone.make_aware(datetime.combine(period_start(), time.min))
+    households = (
+        households.select_related("village__parent")
+        .annotate(
+            last_visit=Max("visits__visited_at", filter=~Q(visits__kind=Visit.Kind.PHONE_CALLBACK)),
+            paired=Case(When(pk__in=access.household_ids, then=True), default=False, output_field=BooleanField()),
+        )
+        .annotate(
+            visited_this_period=Case(When(last_visit__gte=start, then=True), default=False, output_field=BooleanField())
+        )
+        .order_by("visited_this_period", "-paired", F("last_visit").asc(nulls_first=True), "pk")
+    )
     now = timezone.now()
-    rows = list(households[:300])
+    rows = list(households[:limit])
     for household in rows:
-        household.paired = household.pk in access.household_ids
-        household.visited_this_period = bool(household.last_visit and household.last_visit >= start)
         household.days_since = (now - household.last_visit).days if household.last_visit else None
-    # Not visited this period first, paired before village households, longest unvisited first.
-    rows.sort(key=lambda h: (h.visited_this_period, not h.paired, h.last_visit.timestamp() if h.last_visit else 0))
     return rows
 
 

@@ -37,6 +37,7 @@ def home(request):
             "households": selectors.my_households(access, search=search) if access.is_cadre or search else [],
             "commitments": selectors.my_open_commitments(access),
             "search": search,
+            "households_cut_at": selectors.MY_HOUSEHOLDS_SHOWN,
             "now": timezone.now(),
         },
     )

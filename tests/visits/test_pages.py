@@ -223,3 +223,19 @@ def test_an_inspector_only_reads(client, world, category):
     response = client.post(reverse("visit_new"), form_data(world, category))
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert not Visit.objects.exists()
+
+
+def test_a_cut_list_keeps_the_households_most_in_need_of_a_visit(world, category):
+    from tests.conftest import access
+    from visits.selectors import my_households
+
+    # Created before the never-visited one, so database order alone would list them first.
+    visited = [f.HouseholdFactory(village=world.v2, head_name=f"Aa visited {i}") for i in range(3)]
+    for household in visited:
+        f.VisitFactory(cadre=world.cadre, household=household)
+    never = f.HouseholdFactory(village=world.v2, head_name="Zz never visited")
+    f.VisitFactory(cadre=world.cadre, household=world.household_v2)
+    rows = my_households(access(world.cadre_user), limit=2)
+    # Paired household_in and the new one are both unvisited; the paired one comes first.
+    assert [h.pk for h in rows] == [world.household_in.pk, never.pk]
+    assert rows[0].paired and not rows[0].visited_this_period and rows[0].days_since is None
