@@ -104,11 +104,6 @@ def seed_reference_data() -> dict:
     return {"tags": tags, "categories": categories, "rules": rules}
 
 
-def deadline_days() -> dict:
-    """{(category id or None, urgency): working days}, as configured."""
-    return {(p.category_id, p.urgency): p.working_days for p in DeadlinePolicy.objects.all()}
-
-
 # Common surnames, the most frequent repeated so that they come up more often.
 SURNAMES = (
     "王王王李李李张张张刘刘陈陈杨杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"

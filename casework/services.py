@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +11,7 @@ from cadres.models import Cadre
 from households.models import Household, Region
 
 from .calendar import WorkingCalendar, working_days_after
-from .models import Category, Commitment, Concern, DeadlinePolicy, ResidentCode
+from .models import Category, Commitment, Concern, DeadlinePolicy, ResidentCode, Urgency
 
 # When an administrator has configured no policy at all, not even a default.
 FALLBACK_WORKING_DAYS = 10
@@ -20,21 +19,40 @@ FALLBACK_WORKING_DAYS = 10
 COMMITMENT_CODE_GRACE = timedelta(days=90)
 
 
-def deadline_working_days(*, category: Category, urgency: str) -> int:
-    """The policy for the category and urgency, else the default for the urgency."""
-    days = (
-        DeadlinePolicy.objects.filter(Q(category=category) | Q(category__isnull=True), urgency=urgency)
-        .order_by(F("category").asc(nulls_last=True))
-        .values_list("working_days", flat=True)
-        .first()
-    )
-    return days or FALLBACK_WORKING_DAYS
+class DeadlinePolicies:
+    """The configured deadline policies, read in one query: the category's own, else the
+    default for the urgency, else FALLBACK_WORKING_DAYS."""
+
+    def __init__(self):
+        self.days = {
+            (category_id, urgency): days
+            for category_id, urgency, days in DeadlinePolicy.objects.values_list("category_id", "urgency", "working_days")
+        }
+
+    def working_days(self, category_id: int, urgency: str) -> int:
+        return self.days.get((category_id, urgency)) or self.days.get((None, urgency)) or FALLBACK_WORKING_DAYS
 
 
-def deadline_latest(*, category: Category, urgency: str, pledged_at: datetime, calendar=None) -> datetime:
+def deadline_latest(
+    *, category: Category, urgency: str, pledged_at: datetime, calendar=None, policies: DeadlinePolicies | None = None
+) -> datetime:
     """The latest due date the deadline policy allows for a pledge made at ``pledged_at``."""
-    days = deadline_working_days(category=category, urgency=urgency)
+    days = (policies or DeadlinePolicies()).working_days(category.pk, urgency)
     return working_days_after(pledged_at, days, calendar or WorkingCalendar())
+
+
+def deadline_table(*, now: datetime) -> dict[str, dict[str, str]]:
+    """{category id: {urgency: latest local due date}} for pledges made now, for the visit form."""
+    calendar, policies = WorkingCalendar(), DeadlinePolicies()
+    return {
+        str(category.pk): {
+            urgency: timezone.localdate(
+                deadline_latest(category=category, urgency=urgency, pledged_at=now, calendar=calendar, policies=policies)
+            ).isoformat()
+            for urgency in Urgency.values
+        }
+        for category in Category.objects.filter(is_active=True)
+    }
 
 
 def concern_record(

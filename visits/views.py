@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 
 from cadres.selectors import cadre_responsibilities, scope_summaries
 from casework.calendar import WorkingCalendar
-from casework.models import Category, Urgency
-from casework.services import deadline_latest
+from casework.services import deadline_table
 from households.models import Household
 
 from . import selectors
@@ -46,18 +45,6 @@ def home(request):
 @login_required
 def household_detail(request, pk):
     return render(request, "visits/household.html", selectors.household_page(request.access, pk) | {"now": timezone.now()})
-
-
-def _deadline_table(calendar) -> dict:
-    """The latest due date the policy allows for each category and urgency, pledged now."""
-    now = timezone.now()
-    return {
-        str(category.pk): {
-            urgency: timezone.localdate(deadline_latest(category=category, urgency=urgency, pledged_at=now, calendar=calendar)).isoformat()
-            for urgency in Urgency.values
-        }
-        for category in Category.objects.filter(is_active=True)
-    }
 
 
 @login_required
@@ -98,7 +85,7 @@ def visit_new(request):
     return render(
         request,
         "visits/visit_form.html",
-        {"form": form, "concerns": concerns, "deadlines": _deadline_table(calendar), "held_photos": len(held)},
+        {"form": form, "concerns": concerns, "deadlines": deadline_table(now=timezone.now()), "held_photos": len(held)},
     )
 
 

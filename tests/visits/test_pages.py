@@ -239,3 +239,19 @@ def test_a_cut_list_keeps_the_households_most_in_need_of_a_visit(world, category
     # Paired household_in and the new one are both unvisited; the paired one comes first.
     assert [h.pk for h in rows] == [world.household_in.pk, never.pk]
     assert rows[0].paired and not rows[0].visited_this_period and rows[0].days_since is None
+
+
+def test_the_visit_form_reads_the_deadline_policies_once(client, world, category, django_assert_max_num_queries):
+    for i in range(8):
+        f.CategoryFactory(code=f"extra-{i}", name=f"Extra {i}")
+    client.force_login(world.cadre_user)
+    client.get(reverse("visit_new"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("visit_new"))
+    for i in range(8, 16):
+        f.CategoryFactory(code=f"extra-{i}", name=f"Extra {i}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("visit_new"))
+    # More categories add no query: the policies and calendar are read once per page.
+    assert len(many) == len(few)
+    assert len(response.context["deadlines"]) == 17

@@ -35,6 +35,7 @@ from casework.models import (
     ResidentCode,
     Urgency,
 )
+from casework.services import DeadlinePolicies
 from households.models import Household, HouseholdTag, Member, Region, mask_phone
 from visits.models import Visit, VisitAmendment
 
@@ -168,7 +169,7 @@ class DemoCounty:
         self.tags = reference["tags"]
         self.categories = reference["categories"]
         self.calendar = WorkingCalendar()
-        self.deadlines = seeding.deadline_days()
+        self.deadlines = DeadlinePolicies()
         self.make_regions()
         self.make_units()
         self.make_people()
@@ -1022,7 +1023,7 @@ class DemoCounty:
             owner = concern.raised_by or rng.choice(
                 self.village_cadres[concern.village_id] or self.staff_of_township[concern.village.parent_id]
             )
-            days = self.deadlines.get((concern.category_id, concern.urgency)) or self.deadlines[(None, concern.urgency)]
+            days = self.deadlines.working_days(concern.category_id, concern.urgency)
             pledged_at = plan.at
             due = self.at_18(self.calendar.add(timezone.localdate(pledged_at), days))
             commitment = Commitment(

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accountability import seeding
+from casework.services import DeadlinePolicies
 from households.models import Region
 
 CITY_CODE = "339800000000"
@@ -738,9 +739,9 @@ class Command(BaseCommand):
         ones fell due within the last five minutes (the sweep's newest work); 6 % of the open
         ones were extended by two weeks.
         """
-        deadlines = seeding.deadline_days()
+        deadlines = DeadlinePolicies()
         policy = [
-            (c.pk, urgency, deadlines.get((c.pk, urgency)) or deadlines[(None, urgency)], seeding.PLEDGES[c.code])
+            (c.pk, urgency, deadlines.working_days(c.pk, urgency), seeding.PLEDGES[c.code])
             for c in reference["categories"].values()
             for urgency in ("normal", "urgent", "critical")
         ]
