@@ -604,7 +604,7 @@ class Command(BaseCommand):
                 INSERT INTO visits_visit (id, cadre_id, recorded_by_id, household_id, village_id, kind, visited_at,
                     received_at, backdate_reason, latitude, longitude, accuracy_m, companions, thoughts, wants, hopes,
                     complaints, policies_explained, help_delivered, resident_code_id, flag_proxy, flag_backdated,
-                    flag_far, flag_burst, flag_copied, summary_hash, updated_at)
+                    flag_far, flag_burst, flag_copied, summary_hash, payload_hash, updated_at)
                 SELECT md5('scale-visit-' || i)::uuid, {cadre0} + k,
                        CASE WHEN proxy THEN {user0} + v ELSE {user0} + k END,
                        CASE WHEN kind = 'forum' THEN NULL ELSE {household0} + h END,
@@ -620,7 +620,7 @@ class Command(BaseCommand):
                        CASE WHEN pg_temp.u(i, 19) < 0.35 THEN (%(complaints)s::text[])[1 + floor(pg_temp.u(i, 20) * %(n_complaints)s)::int] ELSE '' END,
                        CASE WHEN pg_temp.u(i, 21) < 0.7 THEN (%(policies)s::text[])[1 + floor(pg_temp.u(i, 22) * %(n_policies)s)::int] ELSE '' END,
                        CASE WHEN pg_temp.u(i, 23) < 0.3 THEN (%(help)s::text[])[1 + floor(pg_temp.u(i, 24) * %(n_help)s)::int] ELSE '' END,
-                       NULL, proxy, false, false, false, false, '', %(now)s
+                       NULL, proxy, false, false, false, false, '', '', %(now)s
                 FROM (
                     SELECT i, h, v, kind, visited_at,
                            CASE WHEN mod(h, 4) = 0 AND pg_temp.u(i, 5) < 0.75
