@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.forms import formset_factory
@@ -56,7 +57,6 @@ class VisitForm(forms.Form):
         label=_("reason for late entry"),
         max_length=200,
         required=False,
-        help_text=_("Needed when the visit was more than 72 hours ago."),
     )
     companions = forms.IntegerField(label=_("companions"), min_value=0, max_value=50, initial=0)
     thoughts = forms.CharField(label=_("what they think"), widget=forms.Textarea(attrs=TEXTAREA), required=False)
@@ -84,6 +84,9 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, access: Access, my_households=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["backdate_reason"].help_text = _("Needed when the visit was more than %(hours)s hours ago.") % {
+            "hours": settings.VISIT_BACKDATE_HOURS
+        }
         cadres = Cadre.objects.visible_to(access).filter(is_active=True).select_related("unit")
         self.fields["cadre"].queryset = cadres
         if access.cadre_id:

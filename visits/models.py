@@ -1,12 +1,13 @@
 """What happened on the ground: visits, the concerns they raised and what they followed up."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre
@@ -199,3 +200,21 @@ class VisitAmendment(models.Model):
 
     def __str__(self):
         return f"{self.visit_id} · {self.at:%Y-%m-%d}"
+
+    def labelled_changes(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) as a reader should see them: labels, choice names, local times."""
+        rows = []
+        for name, (before, after) in self.changes.items():
+            field = Visit._meta.get_field(name)
+            rows.append((capfirst(field.verbose_name), _shown(field, before), _shown(field, after)))
+        return rows
+
+
+def _shown(field, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    if isinstance(field, models.DateTimeField):
+        return formats.date_format(timezone.localtime(datetime.fromisoformat(value)), "Y-m-d H:i")
+    return str(value)

@@ -40,7 +40,22 @@ def test_the_author_corrects_a_visit_within_24_hours_and_the_history_keeps_it(cl
     amendment = VisitAmendment.objects.get()
     assert amendment.changes == {"thoughts": ["Roof", "Roof and well"], "companions": [1, 2]}
     page = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
-    assert "Roof and well" in page and "companions" in page
+    # Shown with the field's label in the reader's language, not its code name.
+    assert "陪同人数：1 → 2" in page and "Roof and well" in page
+
+
+def test_a_changed_kind_and_time_read_as_names_and_local_times(world, visit):
+    from visits.services import visit_amend
+
+    before = visit.visited_at
+    later = before + timedelta(minutes=30)
+    amendment = visit_amend(visit=visit, by=world.cadre_user, values={"kind": "forum", "visited_at": later})
+    labels = {label: (old, new) for label, old, new in amendment.labelled_changes()}
+    assert labels["类型"] == ("入户走访", "座谈")
+    assert labels["走访时间"] == (
+        timezone.localtime(before).strftime("%Y-%m-%d %H:%M"),
+        timezone.localtime(later).strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def test_after_24_hours_an_amendment_needs_a_reason(client, world, visit, settings):

@@ -255,3 +255,9 @@ def test_the_visit_form_reads_the_deadline_policies_once(client, world, category
     # More categories add no query: the policies and calendar are read once per page.
     assert len(many) == len(few)
     assert len(response.context["deadlines"]) == 17
+
+
+def test_the_late_entry_hint_follows_the_setting(client, english, world, category, settings):
+    settings.VISIT_BACKDATE_HOURS = 48
+    client.force_login(world.cadre_user)
+    assert "more than 48 hours ago" in client.get(reverse("visit_new")).content.decode()
