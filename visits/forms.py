@@ -4,11 +4,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.db.models import Q
 from django.forms import formset_factory
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Cadre
+from cadres.models import Cadre, ContactPoint, Pairing, Posting
 from casework.calendar import WorkingCalendar, close_of_business
 from casework.models import Category, Concern, PetitionCase, Urgency
 from casework.services import deadline_latest
@@ -87,27 +88,43 @@ class VisitForm(forms.Form):
         self.fields["backdate_reason"].help_text = _("Needed when the visit was more than %(hours)s hours ago.") % {
             "hours": settings.VISIT_BACKDATE_HOURS
         }
-        cadres = Cadre.objects.visible_to(access).filter(is_active=True).select_related("unit")
-        self.fields["cadre"].queryset = cadres
-        if access.cadre_id:
-            self.initial.setdefault("cadre", access.cadre_id)
-            if not cadres.exclude(pk=access.cadre_id).exists():
-                self.fields["cadre"].widget = forms.HiddenInput()
         households = Household.objects.visible_to(access).select_related("village")
         self.fields["household"].queryset = households
         # Offer the cadre's own households, and the one chosen already; any household in scope is
         # still accepted by id.
         offered = list(my_households)
-        chosen = self["household"].value()
-        if chosen and str(chosen).isdigit() and int(str(chosen)) not in {h.pk for h in offered}:
-            offered += list(households.filter(pk=int(str(chosen))))
+        chosen = _chosen_pk(self["household"].value())
+        if chosen and chosen not in {h.pk for h in offered}:
+            offered += list(households.filter(pk=chosen))
         self.fields["household"].widget.choices = [("", "---------")] + [
             (h.pk, f"{h.display_name} · {h.village.name} · {h.address}") for h in offered
         ]
+        self._offer_cadres(access, household=next((h for h in offered if h.pk == chosen), None))
         self.fields["village"].queryset = Region.objects.visible_to(access).villages()
         if not self.is_bound:
             self.initial.setdefault("id", uuid.uuid4())
             self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def _offer_cadres(self, access: Access, *, household):
+        """Any cadre in scope is accepted, but only those who answer for the household (and the
+        user) are offered: a city's supervisor sees tens of thousands of cadres."""
+        cadres = Cadre.objects.visible_to(access).filter(is_active=True)
+        self.fields["cadre"].queryset = cadres
+        if access.cadre_id:
+            self.initial.setdefault("cadre", access.cadre_id)
+        wanted = Q(pk=access.cadre_id) if access.cadre_id else Q(pk__in=[])
+        if chosen := _chosen_pk(self["cadre"].value()):
+            wanted |= Q(pk=chosen)
+        if household is not None:
+            today = timezone.localdate()
+            wanted |= Q(pk__in=Pairing.objects.current(today).filter(household=household).values("cadre"))
+            wanted |= Q(pk__in=ContactPoint.objects.current(today).filter(village_id=household.village_id).values("cadre"))
+            wanted |= Q(pk__in=Posting.objects.current(today).filter(village_id=household.village_id).values("cadre"))
+        offered = list(cadres.filter(wanted).select_related("unit").order_by("name", "pk")[:50])
+        if [c.pk for c in offered] == [access.cadre_id]:
+            self.fields["cadre"].widget = forms.HiddenInput()
+        else:
+            self.fields["cadre"].widget.choices = [("", "---------")] + [(c.pk, f"{c.name} · {c.unit.name}") for c in offered]
 
     def clean_photos(self):
         """Process each upload now: a bad one is reported, good ones are kept for this user."""
@@ -136,6 +153,10 @@ class VisitForm(forms.Form):
         elif not village:
             self.add_error("village", _("Choose the village."))
         return data
+
+
+def _chosen_pk(value) -> int | None:
+    return int(value) if value not in (None, "") and str(value).isdigit() else None
 
 
 class ConcernForm(forms.Form):

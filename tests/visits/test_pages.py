@@ -261,3 +261,19 @@ def test_the_late_entry_hint_follows_the_setting(client, english, world, categor
     settings.VISIT_BACKDATE_HOURS = 48
     client.force_login(world.cadre_user)
     assert "more than 48 hours ago" in client.get(reverse("visit_new")).content.decode()
+
+
+def test_recording_on_behalf_offers_the_households_cadres_not_everyone_in_scope(client, world, category):
+    from django import forms as django_forms
+
+    for i in range(30):  # many cadres in the supervisor's township, none answering for household_in
+        other = f.CadreFactory(name=f"Other {i}", unit=world.unit_a)
+        f.PairingFactory(cadre=other, household=world.household_v2)
+    client.force_login(world.supervisor)
+    form = client.get(reverse("visit_new"), {"household": world.household_in.pk}).context["form"]
+    offered = [value for value, _label in form.fields["cadre"].widget.choices if value]
+    assert offered == [world.cadre.pk]
+    assert form.fields["cadre"].queryset.count() == 31  # any of them is still accepted
+    client.force_login(world.cadre_user)
+    form = client.get(reverse("visit_new")).context["form"]
+    assert isinstance(form.fields["cadre"].widget, django_forms.HiddenInput)
