@@ -21,6 +21,8 @@ from .photos import MAX_PHOTOS, photo_process
 from .services import AMENDABLE_FIELDS, ConcernInput
 
 TEXTAREA = {"rows": 2}
+# A select longer than this is cut down to the user's own villages.
+VILLAGES_OFFERED = 200
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -100,10 +102,23 @@ class VisitForm(forms.Form):
             (h.pk, f"{h.display_name} · {h.village.name} · {h.address}") for h in offered
         ]
         self._offer_cadres(access, household=next((h for h in offered if h.pk == chosen), None))
-        self.fields["village"].queryset = Region.objects.visible_to(access).villages()
+        self._offer_villages(access)
         if not self.is_bound:
             self.initial.setdefault("id", uuid.uuid4())
             self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def _offer_villages(self, access: Access):
+        """Villages for a forum or a reception: the user's own, or their whole scope when it is
+        small; any village in scope is accepted."""
+        villages = Region.objects.visible_to(access).villages()
+        self.fields["village"].queryset = villages
+        offered = list(villages.order_by("path")[: VILLAGES_OFFERED + 1])
+        if len(offered) > VILLAGES_OFFERED:
+            wanted = Q(pk__in=access.village_ids) | Q(households__pk__in=access.household_ids)
+            if chosen := _chosen_pk(self["village"].value()):
+                wanted |= Q(pk=chosen)
+            offered = list(villages.filter(wanted).distinct().order_by("path")[:VILLAGES_OFFERED])
+        self.fields["village"].widget.choices = [("", "---------")] + [(v.pk, v.name) for v in offered]
 
     def _offer_cadres(self, access: Access, *, household):
         """Any cadre in scope is accepted, but only those who answer for the household (and the

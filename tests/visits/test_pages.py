@@ -277,3 +277,15 @@ def test_recording_on_behalf_offers_the_households_cadres_not_everyone_in_scope(
     client.force_login(world.cadre_user)
     form = client.get(reverse("visit_new")).context["form"]
     assert isinstance(form.fields["cadre"].widget, django_forms.HiddenInput)
+
+
+def test_a_large_scope_offers_the_users_own_villages_for_a_forum(client, world, category, monkeypatch):
+    import visits.forms
+
+    monkeypatch.setattr(visits.forms, "VILLAGES_OFFERED", 1)
+    f.ScopeFactory(user=world.cadre_user, region=world.county_a)  # the cadre also supervises the county
+    client.force_login(world.cadre_user)
+    form = client.get(reverse("visit_new")).context["form"]
+    offered = {value for value, _label in form.fields["village"].widget.choices if value}
+    assert offered == {world.v1.pk, world.v2.pk}  # covered villages, not all of county A
+    assert form.fields["village"].queryset.filter(pk=world.v3.pk).exists()  # still accepted
