@@ -117,7 +117,7 @@ class VisitForm(forms.Form):
             wanted = Q(pk__in=access.village_ids) | Q(households__pk__in=access.household_ids)
             if chosen := _chosen_pk(self["village"].value()):
                 wanted |= Q(pk=chosen)
-            offered = list(villages.filter(wanted).distinct().order_by("path")[:VILLAGES_OFFERED])
+            offered = list(villages.filter(wanted).distinct().order_by("path"))
         self.fields["village"].widget.choices = [("", "---------")] + [(v.pk, v.name) for v in offered]
 
     def _offer_cadres(self, access: Access, *, household):
