@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.forms import formset_factory
 from django.utils import formats, timezone
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre, ContactPoint, Pairing, Posting
@@ -85,61 +86,66 @@ class VisitForm(forms.Form):
     )
     accuracy_m = forms.IntegerField(min_value=0, max_value=100000, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, access: Access, my_households=(), **kwargs):
+    def __init__(self, *args, access: Access, my_households=list, **kwargs):
+        """``my_households`` is called only if the form is shown: a successful POST lists nothing."""
         super().__init__(*args, **kwargs)
         self.fields["backdate_reason"].help_text = _("Needed when the visit was more than %(hours)s hours ago.") % {
             "hours": settings.VISIT_BACKDATE_HOURS
         }
-        households = Household.objects.visible_to(access).select_related("village")
-        self.fields["household"].queryset = households
-        # Offer the cadre's own households, and the one chosen already; any household in scope is
-        # still accepted by id.
-        offered = list(my_households)
-        chosen = _chosen_pk(self["household"].value())
-        if chosen and chosen not in {h.pk for h in offered}:
-            offered += list(households.filter(pk=chosen))
-        self.fields["household"].widget.choices = [("", "---------")] + [
-            (h.pk, f"{h.display_name} · {h.village.name} · {h.address}") for h in offered
-        ]
-        self._offer_cadres(access, household=next((h for h in offered if h.pk == chosen), None))
-        self._offer_villages(access)
+        # Every field accepts any choice in scope; the lists offered are short and built lazily.
+        self.fields["household"].queryset = Household.objects.visible_to(access).select_related("village")
+        self.fields["village"].queryset = Region.objects.visible_to(access).villages()
+        self.fields["cadre"].queryset = Cadre.objects.visible_to(access).filter(is_active=True)
+        self.fields["household"].widget.choices = CallableChoiceIterator(lambda: self._household_choices(my_households()))
+        self.fields["village"].widget.choices = CallableChoiceIterator(lambda: self._village_choices(access))
+        if access.cadre_id:
+            self.initial.setdefault("cadre", access.cadre_id)
+        if access.cadre_id and not (access.is_supervisor or access.is_inspector or access.is_admin):
+            # A cadre with no scope sees only themself: nothing to choose.
+            self.fields["cadre"].widget = forms.HiddenInput()
+        else:
+            self.fields["cadre"].widget.choices = CallableChoiceIterator(lambda: self._cadre_choices(access))
         if not self.is_bound:
             self.initial.setdefault("id", uuid.uuid4())
             self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
 
-    def _offer_villages(self, access: Access):
-        """Villages for a forum or a reception: the user's own, or their whole scope when it is
-        small; any village in scope is accepted."""
-        villages = Region.objects.visible_to(access).villages()
-        self.fields["village"].queryset = villages
+    def _chosen_household(self):
+        chosen = _chosen_pk(self["household"].value())
+        return self.fields["household"].queryset.filter(pk=chosen).first() if chosen else None
+
+    def _household_choices(self, offered):
+        """The cadre's own households, and the one chosen already."""
+        chosen = self._chosen_household()
+        if chosen and chosen.pk not in {h.pk for h in offered}:
+            offered = [*offered, chosen]
+        return [("", "---------")] + [(h.pk, f"{h.display_name} · {h.village.name} · {h.address}") for h in offered]
+
+    def _village_choices(self, access: Access):
+        """The user's whole scope when it is small, else their own villages (and the one chosen)."""
+        villages = self.fields["village"].queryset
         offered = list(villages.order_by("path")[: VILLAGES_OFFERED + 1])
         if len(offered) > VILLAGES_OFFERED:
-            wanted = Q(pk__in=access.village_ids) | Q(households__pk__in=access.household_ids)
+            wanted = Q(pk__in=access.village_ids) | Q(
+                pk__in=Household.objects.filter(pk__in=access.household_ids).values("village_id")
+            )
             if chosen := _chosen_pk(self["village"].value()):
                 wanted |= Q(pk=chosen)
-            offered = list(villages.filter(wanted).distinct().order_by("path"))
-        self.fields["village"].widget.choices = [("", "---------")] + [(v.pk, v.name) for v in offered]
+            offered = list(villages.filter(wanted).order_by("path"))
+        return [("", "---------")] + [(v.pk, v.name) for v in offered]
 
-    def _offer_cadres(self, access: Access, *, household):
-        """Any cadre in scope is accepted, but only those who answer for the household (and the
-        user) are offered: a city's supervisor sees tens of thousands of cadres."""
-        cadres = Cadre.objects.visible_to(access).filter(is_active=True)
-        self.fields["cadre"].queryset = cadres
-        if access.cadre_id:
-            self.initial.setdefault("cadre", access.cadre_id)
+    def _cadre_choices(self, access: Access):
+        """The user and the cadres who answer for the chosen household (and the one chosen):
+        a city's supervisor may see tens of thousands of cadres."""
         wanted = Q(pk=access.cadre_id) if access.cadre_id else Q(pk__in=[])
         if chosen := _chosen_pk(self["cadre"].value()):
             wanted |= Q(pk=chosen)
-        if household is not None:
+        if household := self._chosen_household():
             today = timezone.localdate()
             wanted |= Q(pk__in=Pairing.objects.current(today).filter(household=household).values("cadre"))
             wanted |= Q(pk__in=ContactPoint.objects.current(today).filter(village_id=household.village_id).values("cadre"))
             wanted |= Q(pk__in=Posting.objects.current(today).filter(village_id=household.village_id).values("cadre"))
-        offered = list(cadres.filter(wanted).select_related("unit").order_by("name", "pk")[:50])
-        if [c.pk for c in offered] == [access.cadre_id]:
-            self.fields["cadre"].widget = forms.HiddenInput()
-        else:
-            self.fields["cadre"].widget.choices = [("", "---------")] + [(c.pk, f"{c.name} · {c.unit.name}") for c in offered]
+        offered = self.fields["cadre"].queryset.filter(wanted).select_related("unit").order_by("name", "pk")[:50]
+        return [("", "---------")] + [(c.pk, f"{c.name} · {c.unit.name}") for c in offered]
 
     def clean_photos(self):
         """Process each upload now: a bad one is reported, good ones are kept for this user."""

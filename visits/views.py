@@ -56,7 +56,7 @@ def visit_new(request):
         messages.error(request, _("Only a cadre can log a visit."))
         return redirect("home")
     calendar = WorkingCalendar()
-    form_kwargs = {"access": access, "my_households": selectors.my_households(access)}
+    form_kwargs = {"access": access, "my_households": lambda: selectors.my_households(access)}
     initial = {}
     if household_id := request.GET.get("household", ""):
         if household_id.isdigit():
