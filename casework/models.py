@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -369,6 +370,12 @@ class Commitment(models.Model):
                 fields=["due_at"],
                 condition=Q(status__in=["pledged", "in_progress", "reported_done", "reopened"]),
                 name="commitment_open_due_idx",
+            ),
+            # The sweep's "no progress for N days" rung: open commitments by their last activity.
+            models.Index(
+                Coalesce("last_progress_at", "pledged_at"),
+                condition=Q(status__in=["pledged", "in_progress", "reported_done", "reopened"]),
+                name="commitment_open_idle_idx",
             ),
             # "My commitments" on a cadre's home, by due date.
             models.Index(fields=["owner", "status", "due_at"], name="commitment_owner_idx"),
