@@ -382,6 +382,10 @@ class Commitment(models.Model):
             # Household page and dashboards by region.
             models.Index(fields=["household", "-pledged_at"], name="commitment_household_idx"),
             models.Index(fields=["village", "due_at"], name="commitment_village_due_idx"),
+            # The supervisor's queue: completions waiting for verification, oldest first.
+            models.Index(
+                fields=["status_changed_at"], condition=Q(status="reported_done"), name="commitment_to_verify_idx"
+            ),
         ]
 
     def __str__(self):
