@@ -41,7 +41,6 @@ class CadresRecordVisits(BasePermission):
 
 class Conflict(APIException):
     status_code = 409
-    default_detail = _("This visit was already sent with different content. Open the recorded visit to amend it.")
     default_code = "conflict"
 
 
@@ -81,15 +80,21 @@ class ScopedContextMixin:
         description=(
             "The offline outbox's endpoint. The first submission of an id answers 201; the same body "
             "sent again, any number of times or in parallel, answers 200 with the same representation "
-            "and creates nothing. The same id with a different body answers 409. Only cadres record visits."
+            "and creates nothing. The same id with a different body is a correction when the caller "
+            "recorded the visit less than 24 hours ago and only the kind, time, reason for late entry, "
+            "companions or texts differ: it answers 200 with the corrected visit, and the change is kept "
+            "in the visit's amendments. Any other different body answers 409 saying why. "
+            "Only cadres record visits."
         ),
         request=VisitInputSerializer,
         responses={
             201: VisitSerializer,
-            200: OpenApiResponse(VisitSerializer, description="A replay of a visit already recorded."),
+            200: OpenApiResponse(VisitSerializer, description="A replay of a visit already recorded, or a correction."),
             400: OpenApiResponse(description="Field errors; a concern's under concerns.<its index>."),
             403: OpenApiResponse(description="Not a cadre."),
-            409: OpenApiResponse(description="The id is taken by a different submission."),
+            409: OpenApiResponse(
+                description="The id is taken by a different submission that is not a correction the caller may make."
+            ),
         },
     ),
 )
@@ -110,14 +115,15 @@ class VisitListCreate(ScopedContextMixin, generics.ListCreateAPIView):
         try:
             # A savepoint: a refused visit leaves nothing behind.
             with transaction.atomic():
-                visit, created = visit_record(data=data, recorded_by=request.user)
-        except VisitConflict:
-            raise Conflict from None
+                visit, created = visit_record(data=data, recorded_by=request.user, correct=True)
+        except VisitConflict as conflict:
+            raise Conflict(conflict.message) from None
         except ValidationError as error:
             raise serializers.ValidationError(_field_errors(error, serializer.fields)) from None
         # Read back as any later GET would, so a replay answers byte for byte the same. No scope
         # filter is needed here: visit_record answered with the caller's own visit (a replay
-        # matches only an identical body, whose visiting cadre is the caller).
+        # matches only an identical body, whose visiting cadre is the caller; a correction only
+        # the caller's own visit).
         visit = _visits().get(pk=visit.pk)
         return Response(VisitSerializer(visit, context=self.get_serializer_context()).data, status=201 if created else 200)
 

@@ -6,7 +6,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,8 +29,30 @@ COPIED_MIN_CHARS = 20
 SUMMARY_FIELDS = ("thoughts", "wants", "hopes", "complaints")
 
 
+# Fields a correction or an amendment may change. The household, village, location and concerns
+# stay: concerns are casework records with their own history.
+AMENDABLE_FIELDS = (
+    "kind",
+    "visited_at",
+    "backdate_reason",
+    "companions",
+    "thoughts",
+    "wants",
+    "hopes",
+    "complaints",
+    "policies_explained",
+    "help_delivered",
+)
+
+
 class VisitConflict(Exception):
-    """The visit's id is taken by a different submission."""
+    """The visit's id is taken by a different submission; ``message`` says why it was refused."""
+
+    def __init__(self, visit_id, message: str = ""):
+        super().__init__(visit_id)
+        self.message = message or _(
+            "This visit was already sent with different content. Open the recorded visit to amend it."
+        )
 
 
 @dataclass
@@ -89,43 +111,84 @@ class VisitInput:
         names = {f.name for f in dataclass_fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in names and value is not None} | values)
 
+    def amendable_values(self) -> dict:
+        """The AMENDABLE_FIELDS as they are stored: texts stripped."""
+        values = {name: getattr(self, name) for name in AMENDABLE_FIELDS}
+        return values | {name: value.strip() for name, value in values.items() if isinstance(value, str)}
+
     def fingerprint(self) -> str:
-        body = {
+        """The submission in two halves: what a correction may not change, then AMENDABLE_FIELDS.
+        A resend that differs only in the second half is a correction (see ``visit_record``)."""
+        fixed = {
             "cadre": self.cadre.pk,
-            "kind": self.kind,
-            "visited_at": self.visited_at.isoformat(),
             "village": self.village.pk,
             "household": self.household.pk if self.household else None,
             "location": [str(self.latitude), str(self.longitude), self.accuracy_m],
-            "companions": self.companions,
-            "texts": [getattr(self, name).strip() for name in (*SUMMARY_FIELDS, "policies_explained", "help_delivered")],
-            "backdate_reason": self.backdate_reason.strip(),
             "concerns": [concern.fingerprint() for concern in self.concerns],
             "followed": sorted(c.pk for c in self.followed_commitments),
         }
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        amendable = self.amendable_values() | {"visited_at": self.visited_at.astimezone(UTC).isoformat()}
+        return _digest(fixed) + _digest(amendable)
 
 
-def visit_record(*, data: VisitInput, recorded_by, now: datetime | None = None) -> tuple[Visit, bool]:
+def _digest(body: dict) -> str:
+    """128 bits of a body's SHA-256: two of them fill Visit.payload_hash."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def visit_record(
+    *, data: VisitInput, recorded_by, now: datetime | None = None, correct: bool = False
+) -> tuple[Visit, bool]:
     """Record a visit once. Returns (visit, created).
 
     The client generates the id: the same submission replayed any number of times, or sent twice
-    at once, creates one visit and answers the same; a different body under that id is refused.
+    at once, creates one visit and answers the same; a different body under that id is refused
+    with VisitConflict. With ``correct``, a different body from the visit's author inside the
+    edit window that changes only AMENDABLE_FIELDS is a correction instead (``_resend``).
     """
+    now = now or timezone.now()
     payload_hash = data.fingerprint()
     existing = Visit.objects.filter(pk=data.id).first()
     if existing is None:
         try:
             with transaction.atomic():
-                return _create(data, recorded_by=recorded_by, payload_hash=payload_hash, now=now or timezone.now()), True
+                return _create(data, recorded_by=recorded_by, payload_hash=payload_hash, now=now), True
         except IntegrityError:
             # A parallel submission of the same id won the race; answer as for a replay.
             existing = Visit.objects.filter(pk=data.id).first()
             if existing is None:
                 raise
-    if existing.payload_hash != payload_hash:
+    if existing.payload_hash == payload_hash:
+        return existing, False
+    if not correct:
         raise VisitConflict(data.id)
-    return existing, False
+    return _resend(data, by=recorded_by, payload_hash=payload_hash, now=now), False
+
+
+def _resend(data: VisitInput, *, by, payload_hash: str, now: datetime) -> Visit:
+    """A different body under a visit's id, taken as the author's correction, as the visit page's."""
+    # Locked: of two corrections sent at once the second waits, then finds itself a replay or
+    # applies on top of the first.
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("cadre", "village", "household").get(pk=data.id)
+    if visit.payload_hash == payload_hash:
+        return visit
+    if by.pk != visit.recorded_by_id:
+        raise VisitConflict(data.id, _("This visit was recorded by someone else: only its author can correct it."))
+    if not visit.is_editable_by(by, now):
+        raise VisitConflict(data.id, _("The 24-hour edit window has passed: open the visit to amend it with a reason."))
+    if visit.payload_hash[:32] != payload_hash[:32]:
+        raise VisitConflict(
+            data.id,
+            _(
+                "Sending a visit again can correct its kind, time, reason for late entry, companions and "
+                "texts. Its household, village, location and concerns stay as first sent."
+            ),
+        )
+    visit_amend(visit=visit, by=by, values=data.amendable_values(), now=now)
+    # The corrected body is now the one a replay must match.
+    visit.payload_hash = payload_hash
+    visit.save(update_fields=["payload_hash", "updated_at"])
+    return visit
 
 
 def _create(data: VisitInput, *, recorded_by, payload_hash: str, now: datetime) -> Visit:
@@ -234,22 +297,6 @@ def _distance_km(visit: Visit) -> float:
     lat1, lng1, lat2, lng2 = map(math.radians, map(float, (visit.latitude, visit.longitude, village.latitude, village.longitude)))
     a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
     return 6371.0 * 2 * math.asin(math.sqrt(a))
-
-
-# Fields a correction or an amendment may change. The household, village and concerns stay:
-# concerns are casework records with their own history.
-AMENDABLE_FIELDS = (
-    "kind",
-    "visited_at",
-    "backdate_reason",
-    "companions",
-    "thoughts",
-    "wants",
-    "hopes",
-    "complaints",
-    "policies_explained",
-    "help_delivered",
-)
 
 
 def visit_can_amend(visit: Visit, user) -> bool:

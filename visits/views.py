@@ -68,8 +68,8 @@ def visit_new(request):
     if valid:
         try:
             visit, created = _record(request, form, concerns)
-        except VisitConflict:
-            form.add_error(None, _("This visit was already sent with different content. Open the recorded visit to amend it."))
+        except VisitConflict as conflict:
+            form.add_error(None, conflict.message)
         except ValidationError as error:
             _place_errors(form, error)
         else:

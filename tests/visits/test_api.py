@@ -5,6 +5,7 @@ import re
 import threading
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +23,7 @@ from casework.models import Commitment, Concern, DeadlinePolicy, ResidentCode, U
 from casework.services import deadline_latest
 from tests import factories as f
 from visits.api import NewestFirst
-from visits.models import Visit
+from visits.models import Visit, VisitAmendment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VISITS = reverse("api_visits")
@@ -140,17 +141,93 @@ def test_the_same_post_replayed_three_times_is_one_visit_with_the_same_answer(ca
     assert ResidentCode.objects.count() == 2  # the visit's and the pledge's
 
 
-def test_the_same_id_with_a_different_body_is_a_conflict(cadre_api, world, category):
+def test_the_author_corrects_a_visit_by_sending_it_again_within_24_hours(cadre_api, world, category):
+    data = body(world, category, {"text": "Roof leaks", "outcome": "pledged", "pledge_text": "Fix it"})
+    first = post(cadre_api, data)
+    assert first.status_code == 201
+    corrected = data | {"companions": 3, "thoughts": "Wants the lane paved before the rains, and a lamp", "kind": "petition"}
+    response = post(cadre_api, corrected)
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["companions"], answer["kind"]) == (3, "petition")
+    assert answer["thoughts"] == "Wants the lane paved before the rains, and a lamp"
+    assert answer["concerns"] == first.json()["concerns"] and answer["resident_code"] == first.json()["resident_code"]
+    visit = Visit.objects.get()
+    assert (visit.companions, visit.kind) == (3, "petition")
+    # Kept in the history as a correction on the visit page is.
+    amendment = VisitAmendment.objects.get()
+    assert (amendment.visit, amendment.by, amendment.reason) == (visit, world.cadre_user, "Corrected by the author within 24 hours.")
+    assert amendment.changes == {
+        "kind": ["home", "petition"],
+        "companions": [1, 3],
+        "thoughts": ["Wants the lane paved before the rains", "Wants the lane paved before the rains, and a lamp"],
+    }
+    assert cadre_api.get(reverse("api_visit_detail", args=[visit.pk])).json() == answer
+    # The corrected body sent again is a replay: the same answer, no new history.
+    again = post(cadre_api, corrected)
+    assert again.status_code == 200 and again.content == response.content
+    assert VisitAmendment.objects.count() == 1
+    assert Visit.objects.count() == 1 and Concern.objects.count() == 1 and Commitment.objects.count() == 1
+
+
+def test_a_resend_changing_what_a_correction_may_not_is_a_conflict(cadre_api, world, category):
+    data = body(world, category, {"text": "Roof leaks", "outcome": "resolved", "note": "Patched it"})
+    assert post(cadre_api, data).status_code == 201
+    fixed = (
+        "Sending a visit again can correct its kind, time, reason for late entry, companions and texts. "
+        "Its household, village, location and concerns stay as first sent."
+    )
+    for change in [
+        {"household": world.household_v2.pk},
+        {"latitude": 30.3, "longitude": 120.2},
+        {"concerns": []},
+        {"concerns": [data["concerns"][0] | {"text": "Roof leaks badly"}]},
+        {"concerns": [data["concerns"][0] | {"outcome": "pledged", "pledge_text": "Fix it"}]},
+        # A correction, but sent together with a change it may not make.
+        {"companions": 2, "household": world.household_v2.pk},
+    ]:
+        response = post(cadre_api, data | change)
+        assert response.status_code == 409, change
+        assert response.json() == {"detail": fixed}
+    visit = Visit.objects.get()
+    assert (visit.household, visit.companions, visit.latitude) == (world.household_in, 1, Decimal("30.250123"))
+    assert [c.text for c in visit.concerns.all()] == ["Roof leaks"] and not VisitAmendment.objects.exists()
+
+
+def test_after_24_hours_or_by_someone_else_a_resend_is_a_conflict(cadre_api, world, category):
     data = body(world, category)
     assert post(cadre_api, data).status_code == 201
-    response = post(cadre_api, data | {"companions": 3})
-    assert response.status_code == 409
-    assert response.json() == {
-        "detail": "This visit was already sent with different content. Open the recorded visit to amend it."
-    }
     visit = Visit.objects.get()
+    with time_machine.travel(visit.received_at + timedelta(hours=24, minutes=1)):
+        late = post(api_client(world.cadre_user), data | {"companions": 3})
+    assert late.status_code == 409
+    assert late.json() == {"detail": "The 24-hour edit window has passed: open the visit to amend it with a reason."}
+    # Another cadre reusing the id (the visiting cadre differs too: the caller is the visiting cadre).
+    other = post(api_client(world.outsider_user), data | {"household": world.household_out.pk, "companions": 3})
+    assert other.status_code == 409
+    assert other.json() == {"detail": "This visit was recorded by someone else: only its author can correct it."}
+    # Even the visiting cadre, for a visit someone else recorded on their behalf.
+    proxy = f.VisitFactory(cadre=world.cadre, household=world.household_in, recorded_by=world.supervisor)
+    on_behalf = post(cadre_api, body(world, category, id=str(proxy.pk)))
+    assert on_behalf.status_code == 409 and "recorded by someone else" in on_behalf.json()["detail"]
     visit.refresh_from_db()
-    assert visit.companions == 1
+    assert visit.companions == 1 and not VisitAmendment.objects.exists()
+
+
+def test_a_correction_is_checked_like_a_new_visit(cadre_api, world, category):
+    data = body(world, category)
+    assert post(cadre_api, data).status_code == 201
+    future = (timezone.now() + timedelta(hours=2)).isoformat()
+    long_ago = (timezone.now() - timedelta(days=5)).isoformat()
+    assert post(cadre_api, data | {"visited_at": future}).json() == {"visited_at": ["A visit cannot be in the future."]}
+    response = post(cadre_api, data | {"visited_at": long_ago})
+    assert response.status_code == 400 and "say why it is recorded only now" in response.json()["backdate_reason"][0]
+    assert post(cadre_api, data | {"companions": -1}).status_code == 400
+    visit = Visit.objects.get()
+    assert visit.visited_at == datetime.fromisoformat(data["visited_at"]) and not VisitAmendment.objects.exists()
+    corrected = post(cadre_api, data | {"visited_at": long_ago, "backdate_reason": "Entered from the notebook"})
+    assert corrected.status_code == 200 and corrected.json()["flags"]["backdated"] is True
 
 
 def test_ids_outside_the_callers_scope_are_not_found_like_ids_that_do_not_exist(cadre_api, world, category):
@@ -440,18 +517,9 @@ def test_the_documentation_page_uses_only_files_served_by_the_app(world):
     assert reverse("api_schema") in page
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_twenty_identical_posts_at_once_make_one_visit(world, category):
-    """The outbox retries while the first send is still in flight: one visit, one answer."""
-    data = body(
-        world,
-        category,
-        {"text": "Roof leaks", "outcome": "pledged", "pledge_text": "Fix it"},
-        {"text": "Pension form", "outcome": "resolved", "note": "Filled it in"},
-    )
-    senders = 20
-    clients = [api_client(world.cadre_user) for _ in range(senders)]
+def post_at_once(user, data, senders: int) -> list[tuple[int, bytes]]:
+    """(status, content) of ``senders`` threads posting the same body at the same moment."""
+    clients = [api_client(user) for _ in range(senders)]
     barrier = threading.Barrier(senders)
     answers = [None] * senders
 
@@ -468,6 +536,21 @@ def test_twenty_identical_posts_at_once_make_one_visit(world, category):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return answers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_identical_posts_at_once_make_one_visit(world, category):
+    """The outbox retries while the first send is still in flight: one visit, one answer."""
+    data = body(
+        world,
+        category,
+        {"text": "Roof leaks", "outcome": "pledged", "pledge_text": "Fix it"},
+        {"text": "Pension form", "outcome": "resolved", "note": "Filled it in"},
+    )
+    senders = 20
+    answers = post_at_once(world.cadre_user, data, senders)
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] * (senders - 1) + [201]
@@ -476,3 +559,20 @@ def test_twenty_identical_posts_at_once_make_one_visit(world, category):
     assert Visit.objects.count() == 1 and Concern.objects.count() == 2 and Commitment.objects.count() == 1
     assert ResidentCode.objects.count() == 2
     assert set(Visit.objects.get().concerns.values_list("text", flat=True)) == {"Roof leaks", "Pension form"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_identical_corrections_at_once_are_one_amendment(world, category):
+    """The outbox resends a corrected visit while the first send is in flight: one change kept."""
+    data = body(world, category, {"text": "Roof leaks", "outcome": "pledged", "pledge_text": "Fix it"})
+    assert post(api_client(world.cadre_user), data).status_code == 201
+    corrected = data | {"companions": 4, "wants": "A lamp at the crossing"}
+    answers = post_at_once(world.cadre_user, corrected, 10)
+
+    assert [status for status, _ in answers] == [200] * 10
+    assert len({content for _, content in answers}) == 1
+    assert VisitAmendment.objects.get().changes == {"companions": [1, 4], "wants": ["", "A lamp at the crossing"]}
+    visit = Visit.objects.get()
+    assert (visit.companions, visit.wants) == (4, "A lamp at the crossing")
+    assert Concern.objects.count() == 1 and Commitment.objects.count() == 1
