@@ -21,6 +21,7 @@ class EscalationRule(models.Model):
     class Subject(models.TextChoices):
         COMMITMENT = "commitment", _("commitment")
         CONCERN = "concern", _("concern without an outcome")
+        STALLED = "stalled", _("commitment without progress")
         PETITION = "petition", _("petition case")
 
     class Audience(models.TextChoices):
@@ -33,7 +34,12 @@ class EscalationRule(models.Model):
     name = models.CharField(_("name"), max_length=100)
     subject = models.CharField(_("applies to"), max_length=10, choices=Subject.choices)
     offset_days = models.SmallIntegerField(
-        _("days from the due date"), help_text=_("Negative for a reminder before the due date.")
+        _("days"),
+        help_text=_(
+            "Counted from the due date for commitments and petition cases (negative for a reminder "
+            "before it), from when it was raised for a concern without an outcome, and from the last "
+            "progress update for a commitment without progress."
+        ),
     )
     working_days = models.BooleanField(_("count working days"), default=False)
     audience = models.CharField(_("notify"), max_length=16, choices=Audience.choices)
@@ -46,8 +52,57 @@ class EscalationRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subject", "offset_days"], name="escalation_rule_unique_rung"),
             models.CheckConstraint(
-                name="escalation_rule_subject_valid", condition=Q(subject__in=["commitment", "concern", "petition"])
+                name="escalation_rule_subject_valid",
+                condition=Q(subject__in=["commitment", "concern", "stalled", "petition"]),
             ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SweepWatermark(models.Model):
+    """How far the overdue sweep has got for one rung, so that an idle sweep reads almost nothing.
+
+    ``reached_until``: every item whose anchor (due date, raised at…) is at or before it has been
+    swept for this rung. ``last_item_id``: the highest item id seen, so that items created later
+    with an anchor already behind the watermark (a back-dated pledge) are still found.
+    """
+
+    rule = models.OneToOneField(
+        EscalationRule, verbose_name=_("rung"), on_delete=models.CASCADE, primary_key=True, related_name="watermark"
+    )
+    reached_until = models.DateTimeField(_("swept up to"), null=True, blank=True)
+    last_item_id = models.BigIntegerField(_("last item id seen"), default=0)
+    swept_at = models.DateTimeField(_("last swept at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sweep watermark")
+        verbose_name_plural = _("sweep watermarks")
+
+    def __str__(self):
+        return f"{self.rule} · {self.reached_until}"
+
+
+class RobotWebhook(models.Model):
+    """A group chat robot (WeCom or DingTalk style) that hears the escalations of one region."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.WECOM)
+    url = models.URLField(_("webhook address"), max_length=500)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        ordering = ["region__path", "name"]
+        constraints = [
+            models.CheckConstraint(name="robot_webhook_kind_valid", condition=Q(kind__in=["wecom", "dingtalk"])),
         ]
 
     def __str__(self):
@@ -100,6 +155,9 @@ class Escalation(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
+    # Channels already delivered ("inbox email robot"), so that a retry repeats only the failed ones.
+    channels_done = models.CharField(_("channels delivered"), max_length=40, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
     objects = EscalationQuerySet.as_manager()
@@ -131,9 +189,11 @@ class Escalation(models.Model):
             ),
         ]
         indexes = [
-            # The sender claims rows still to be delivered.
+            # The sender claims rows still to be delivered (and rows whose sender died mid-way).
             models.Index(
-                fields=["created_at"], condition=Q(delivery__in=["pending", "failed"]), name="escalation_outbox_idx"
+                fields=["created_at"],
+                condition=Q(delivery__in=["pending", "failed", "sending"]),
+                name="escalation_outbox_idx",
             ),
             # The inspectors' queue and escalation-level filters, by region.
             models.Index(fields=["village", "rule", "due_at"], name="escalation_village_idx"),

@@ -65,6 +65,7 @@ ESCALATION_RULES = [
     ("concern-idle-7", "诉求7天未处理", "concern", 7, False, "owner"),
     ("concern-idle-14", "诉求14天未处理", "concern", 14, False, "supervisor"),
     ("concern-idle-30", "诉求30天未处理（只记不办）", "concern", 30, False, "inspectors"),
+    ("commitment-stalled-14", "承诺事项14天无进展", "stalled", 14, False, "owner"),
     ("petition-reminder", "信访件办理期限前提醒", "petition", -3, True, "owner"),
     ("petition-overdue", "信访件超期", "petition", 0, False, "supervisor"),
     ("petition-overdue-30", "信访件超期30天以上", "petition", 30, False, "inspectors"),

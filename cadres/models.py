@@ -302,6 +302,8 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # What caused it ("escalation:42", "digest:2026-11-21"): a retried delivery adds nothing twice.
+    key = models.CharField(_("key"), max_length=60, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -309,6 +311,11 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], condition=~Q(key=""), name="notification_once_per_key"
+            ),
+        ]
         indexes = [
             # The unread count in the navigation bar, on every page.
             models.Index(

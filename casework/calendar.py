@@ -31,12 +31,20 @@ class WorkingCalendar:
             return day.weekday() < 5
 
     def add(self, day: date, working_days: int) -> date:
-        """The date ``working_days`` working days after ``day`` (which itself does not count)."""
-        while working_days > 0:
-            day += timedelta(days=1)
+        """The date ``working_days`` working days after ``day`` (which itself does not count);
+        a negative number counts back before it."""
+        step = timedelta(days=1 if working_days >= 0 else -1)
+        remaining = abs(working_days)
+        while remaining > 0:
+            day += step
             if self.is_workday(day):
-                working_days -= 1
+                remaining -= 1
         return day
+
+
+def start_of_day(day: date) -> datetime:
+    """Local midnight at the start of a date."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def close_of_business(day: date) -> datetime:
