@@ -7,7 +7,9 @@ from .models import (
     EscalationRule,
     ExemptionRequest,
     Finding,
+    RobotWebhook,
     SupervisionReport,
+    SweepWatermark,
 )
 
 
@@ -25,13 +27,36 @@ class EscalationAdmin(admin.ModelAdmin):
     list_filter = ["rule", "delivery"]
     raw_id_fields = ["commitment", "concern", "petition_case", "village"]
     list_select_related = ["rule", "village", "commitment", "concern", "petition_case"]
-    readonly_fields = ["created_at", "claimed_at", "sent_at", "attempts", "last_error"]
+    readonly_fields = ["created_at", "claimed_at", "sent_at", "attempts", "retry_at", "channels_done", "last_error"]
     date_hierarchy = "due_at"
     show_full_result_count = False
 
     def has_add_permission(self, request):
         # Escalations are written by the overdue sweep alone.
         return False
+
+
+@admin.register(SweepWatermark)
+class SweepWatermarkAdmin(admin.ModelAdmin):
+    """Read-only: how far the sweep has got for each rung."""
+
+    list_display = ["rule", "reached_until", "last_item_id", "swept_at"]
+    list_select_related = ["rule"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RobotWebhook)
+class RobotWebhookAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "region__name"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region"]
 
 
 class FindingInline(admin.StackedInline):

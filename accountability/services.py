@@ -8,15 +8,23 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Max, Q, Value, When
+from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, Max, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
+from cadres.models import Notification, Scope
 from casework.calendar import WorkingCalendar, start_of_day
-from casework.models import Commitment, Concern
+from casework.models import Commitment, CommitmentRequest, Concern
+from households.access import path_q
 
-from .models import Escalation, EscalationRule, SweepWatermark
+from .channels import DeliveryError, Message, email_deliver, inbox_deliver, robot_deliver
+from .models import Escalation, EscalationRule, RobotWebhook, SweepWatermark
 
 logger = logging.getLogger(__name__)
 
@@ -202,3 +210,295 @@ def escalations_sweep(*, now: datetime | None = None, full: bool = False) -> Swe
     if sum(created.values()):
         logger.info("sweep created escalations: %s", created)
     return SweepResult(created=created)
+
+
+# --- Delivery -----------------------------------------------------------------------------------
+
+# A row claimed this long ago and still "being sent" belonged to a sender that died: take it over.
+SENDING_STALE_AFTER = timedelta(minutes=10)
+# Waits before the 1st, 2nd, … retry of a failed delivery; the last one repeats.
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
+SEND_BATCH = 200
+
+
+class Recipients:
+    """Who hears about items in which villages: the current supervision and inspection scopes,
+    read once per batch (a city has thousands of scopes, not millions)."""
+
+    def __init__(self, on: date):
+        self.scopes = list(
+            Scope.objects.current(on).values_list("kind", "region__path", "unit_id", "user_id", "user__email")
+        )
+        self.emails = {}
+
+    def _levels(self, kind: str, path: str, unit_id) -> list[set[int]]:
+        """Users holding ``kind`` scopes over ``path``, nearest region first, grouped by region."""
+        by_region: dict[str, set[int]] = {}
+        for scope_kind, region_path, scope_unit, user_id, email in self.scopes:
+            if scope_kind == kind and path.startswith(region_path) and scope_unit in (None, unit_id):
+                by_region.setdefault(region_path, set()).add(user_id)
+                self.emails[user_id] = email
+        return [by_region[p] for p in sorted(by_region, key=len, reverse=True)]
+
+    def for_escalation(self, escalation: Escalation, owner) -> set[int]:
+        audience = escalation.rule.audience
+        path, unit_id = escalation.village.path, owner.unit_id if owner else None
+        owner_ids = {owner.user_id} if owner else set()
+        if owner:
+            self.emails[owner.user_id] = owner.user.email
+        Audience = EscalationRule.Audience
+        if audience == Audience.INSPECTORS:
+            levels = self._levels(Scope.Kind.INSPECTION, path, unit_id)
+            return levels[0] if levels else set()
+        supervisors = self._levels(Scope.Kind.SUPERVISION, path, unit_id)
+        if audience == Audience.OWNER and owner_ids:
+            return owner_ids
+        if audience == Audience.NEXT_SUPERVISOR and len(supervisors) > 1:
+            return supervisors[1]
+        # The direct supervisors (with the owner), and for any rung whose intended people are
+        # missing (no owner, no second level) the nearest supervisors rather than nobody.
+        return owner_ids | (supervisors[0] if supervisors else set())
+
+
+def _owner(escalation: Escalation):
+    if escalation.commitment_id:
+        return escalation.commitment.owner
+    if escalation.concern_id:
+        return escalation.concern.raised_by
+    return None
+
+
+def _item_url(escalation: Escalation) -> str:
+    if escalation.commitment_id:
+        try:
+            return reverse("commitment_detail", args=[escalation.commitment_id])
+        except NoReverseMatch:  # pragma: no cover - until the commitment pages exist
+            pass
+    household_id = (escalation.commitment or escalation.concern).household_id
+    return reverse("household_detail", args=[household_id]) if household_id else reverse("home")
+
+
+def escalation_message(escalation: Escalation, *, now: datetime) -> Message:
+    """What people are told about one escalation, in the site's language."""
+    item = escalation.commitment or escalation.concern
+    with translation.override(settings.LANGUAGE_CODE):
+        where = str(item.household.display_name if item.household_id else item.village)
+        lines = [_("Where: %(where)s") % {"where": where}]
+        owner = _owner(escalation)
+        if owner:
+            lines.append(_("Responsible: %(name)s") % {"name": owner.name})
+        if escalation.commitment_id:
+            commitment = escalation.commitment
+            lines.append(
+                _("Due: %(due)s (extended %(count)s times)")
+                % {
+                    "due": date_format(timezone.localtime(commitment.due_at), "Y-m-d H:i"),
+                    "count": commitment.extension_count,
+                }
+            )
+            if commitment.is_overdue(now):
+                lines.append(_("Overdue by %(days)s days") % {"days": commitment.overdue_days(now)})
+        else:
+            lines.append(
+                _("Raised: %(at)s, still without an outcome")
+                % {"at": date_format(timezone.localtime(item.raised_at), "Y-m-d H:i")}
+            )
+        title = f"{escalation.rule.name}: {Truncator(item.text).chars(60)}"
+        return Message(key=f"escalation:{escalation.pk}", title=title, body="\n".join(lines), url=_item_url(escalation))
+
+
+def _robot_for(path: str, robots) -> RobotWebhook | None:
+    """The group robot of the nearest region above the village that has one."""
+    best = None
+    for robot in robots:
+        if path.startswith(robot.region.path) and (best is None or len(robot.region.path) > len(best.region.path)):
+            best = robot
+    return best
+
+
+def _claim(candidates, now: datetime) -> list[int]:
+    """Take rows for this sender by a guarded update each: of two senders, one gets a row."""
+    claimed = []
+    for pk, delivery, claimed_at in candidates:
+        won = Escalation.objects.filter(pk=pk, delivery=delivery, claimed_at=claimed_at).update(
+            delivery=Escalation.Delivery.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if won:
+            claimed.append(pk)
+    return claimed
+
+
+def escalations_send(*, now: datetime | None = None, batch: int = SEND_BATCH) -> int:
+    """Deliver one batch of escalations waiting to be sent; returns how many were claimed.
+
+    Runs after the sweep has committed, never inside it. Each channel that succeeds is recorded
+    on the row, so a retry after a failure repeats only the channels that failed; the inbox is
+    idempotent anyway. A sender that dies mid-way leaves rows "being sent" that the next one
+    takes over after SENDING_STALE_AFTER.
+    """
+    now = now or timezone.now()
+    Delivery = Escalation.Delivery
+    waiting = (
+        Q(delivery=Delivery.PENDING)
+        | Q(delivery=Delivery.FAILED, retry_at__lte=now)
+        | Q(delivery=Delivery.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER)
+    )
+    candidates = (
+        Escalation.objects.filter(waiting)
+        .order_by("created_at", "pk")
+        .values_list("pk", "delivery", "claimed_at")[:batch]
+    )
+    claimed = _claim(list(candidates), now)
+    if not claimed:
+        return 0
+    rows = Escalation.objects.filter(pk__in=claimed).select_related(
+        "rule",
+        "village",
+        "commitment__owner__user",
+        "commitment__household",
+        "concern__raised_by__user",
+        "concern__household",
+        "concern__village",
+    )
+    recipients = Recipients(timezone.localdate(now))
+    robots = list(RobotWebhook.objects.filter(is_active=True).select_related("region"))
+    for escalation in rows:
+        _deliver(escalation, recipients=recipients, robots=robots, now=now)
+    return len(claimed)
+
+
+def _deliver(escalation: Escalation, *, recipients: Recipients, robots, now: datetime) -> None:
+    done = set(escalation.channels_done.split())
+    errors = []
+    message = escalation_message(escalation, now=now)
+    user_ids = recipients.for_escalation(escalation, _owner(escalation))
+    robot = _robot_for(escalation.village.path, robots)
+    channels = {
+        "inbox": lambda: inbox_deliver(message, user_ids=user_ids),
+        "email": lambda: email_deliver(message, addresses=[recipients.emails.get(u) for u in user_ids]),
+    }
+    # Group robots hear what goes beyond the owner, not every reminder.
+    if robot and escalation.rule.audience != EscalationRule.Audience.OWNER:
+        channels["robot"] = lambda: robot_deliver(message, url=robot.url)
+    for name, send in channels.items():
+        if name in done:
+            continue
+        try:
+            send()
+            done.add(name)
+        except DeliveryError as error:
+            errors.append(str(error))
+    Delivery = Escalation.Delivery
+    update = {"channels_done": " ".join(sorted(done))}
+    if errors:
+        delay = RETRY_DELAYS[min(escalation.attempts, len(RETRY_DELAYS)) - 1]
+        update |= {"delivery": Delivery.FAILED, "retry_at": now + delay, "last_error": "; ".join(errors)[:2000]}
+        logger.warning("escalation %s not delivered: %s", escalation.pk, update["last_error"])
+    else:
+        update |= {"delivery": Delivery.SENT, "sent_at": now, "retry_at": None, "last_error": ""}
+    # Only the sender that holds the claim records the outcome.
+    Escalation.objects.filter(pk=escalation.pk, delivery=Delivery.SENDING, claimed_at=now).update(**update)
+
+
+def escalations_send_all(*, now: datetime | None = None, max_batches: int = 50) -> int:
+    """Send batches until nothing is waiting (or ``max_batches``: the next run goes on)."""
+    sent = 0
+    for _batch in range(max_batches):
+        claimed = escalations_send(now=now)
+        sent += claimed
+        if claimed < SEND_BATCH:
+            break
+    return sent
+
+
+# --- The daily digest ---------------------------------------------------------------------------
+
+DIGEST_OLDEST_SHOWN = 5
+
+
+def _queue_url() -> str:
+    try:
+        return reverse("commitment_queue")
+    except NoReverseMatch:  # pragma: no cover - until the supervisor's queue exists
+        return reverse("home")
+
+
+def digest_send(*, now: datetime | None = None) -> int:
+    """Each supervisor's morning summary of their scope; returns how many digests were written.
+
+    New overdue items (fell due in the last 24 hours), how many are overdue in all and the oldest
+    of them, and what waits for the supervisor's decision. One per supervisor and day: a rerun
+    (a retried task, a duplicated beat) finds the day's digest and sends nothing again.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    key = f"digest:{today.isoformat()}"
+    paths_by_user: dict[int, set[str]] = {}
+    emails = {}
+    for user_id, path, email in (
+        Scope.objects.current(today)
+        .filter(kind=Scope.Kind.SUPERVISION)
+        .values_list("user_id", "region__path", "user__email")
+    ):
+        paths_by_user.setdefault(user_id, set()).add(path)
+        emails[user_id] = email
+    already = set(
+        Notification.objects.filter(key=key, recipient_id__in=paths_by_user).values_list("recipient_id", flat=True)
+    )
+    written = 0
+    for user_id in sorted(set(paths_by_user) - already):
+        in_scope = path_q("village__path", sorted(paths_by_user[user_id]))
+        open_items = Commitment.objects.filter(in_scope, status__in=Commitment.OPEN_STATES)
+        overdue = open_items.filter(due_at__lt=now)
+        figures = overdue.aggregate(
+            total=Count("pk"),
+            new=Count("pk", filter=Q(due_at__gte=now - timedelta(days=1))),
+        )
+        to_verify = open_items.filter(status=Commitment.Status.REPORTED_DONE).count()
+        requests = CommitmentRequest.objects.filter(
+            path_q("commitment__village__path", sorted(paths_by_user[user_id])),
+            decision=CommitmentRequest.Decision.PENDING,
+        ).count()
+        oldest = list(
+            overdue.select_related("owner", "household", "village").order_by("due_at", "pk")[:DIGEST_OLDEST_SHOWN]
+        )
+        message = _digest_message(key, today, figures, to_verify, requests, oldest, now)
+        inbox_deliver(message, user_ids=[user_id])
+        try:
+            email_deliver(message, addresses=[emails.get(user_id)])
+        except DeliveryError as error:
+            # The inbox has it; mail is best effort for a digest that tomorrow's replaces.
+            logger.warning("digest for user %s not mailed: %s", user_id, error)
+        written += 1
+    return written
+
+
+def _digest_message(key, today, figures, to_verify, requests, oldest, now) -> Message:
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [
+            _("Newly overdue since yesterday: %(count)s") % {"count": figures["new"]},
+            _("Overdue in all: %(count)s") % {"count": figures["total"]},
+            _("Waiting for your decision: %(requests)s requests, %(verify)s reported done to verify")
+            % {"requests": requests, "verify": to_verify},
+        ]
+        if oldest:
+            lines.append(_("Oldest overdue:"))
+            for item in oldest:
+                where = item.household.display_name if item.household_id else str(item.village)
+                lines.append(
+                    _("· %(days)s days: %(text)s (%(where)s, %(owner)s)")
+                    % {
+                        "days": item.overdue_days(now),
+                        "text": Truncator(item.text).chars(40),
+                        "where": where,
+                        "owner": item.owner.name,
+                    }
+                )
+        title = _("Daily digest for %(day)s") % {"day": date_format(today, "Y-m-d")}
+        return Message(key=key, title=title, body="\n".join(lines), url=_queue_url())

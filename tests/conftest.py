@@ -117,3 +117,30 @@ HOUSEHOLD_VISIBILITY = {
 
 def world_households(world) -> dict:
     return {"in": world.household_in, "v2": world.household_v2, "v3": world.household_v3, "out": world.household_out}
+
+
+def at_once(action, times: int) -> list:
+    """Run ``action()`` in ``times`` threads released together, each on its own database
+    connection; returns the exceptions raised (an empty list when every run succeeded)."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(times)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            action()
+        except Exception as error:  # noqa: BLE001 - handed back to the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors

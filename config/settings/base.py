@@ -6,6 +6,7 @@ Defaults serve a first run on one machine: SQLite and a filesystem broker that n
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -153,13 +154,42 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {}
 )
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+# For Redis: the same short timeouts on every socket, so a dead broker costs a request seconds at most.
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Publishing gives up at once when the broker is down (enqueue() logs it): a request must not
+# hang on Redis, and the periodic jobs catch up.
+CELERY_TASK_PUBLISH_RETRY = False
+
+# The overdue sweep (every SWEEP_INTERVAL_SECONDS), delivery of what it escalates (and retries of
+# failed deliveries), the nightly full sweep that backs up the watermarks, the morning digest.
+SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=8)
+if SWEEP_INTERVAL_SECONDS < 10 or not 0 <= DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("SWEEP_INTERVAL_SECONDS must be at least 10 and DIGEST_HOUR between 0 and 23.")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "cadres.tasks.clear_expired_sessions", "schedule": 6 * 60 * 60},
+    "sweep-overdue": {"task": "accountability.tasks.sweep_overdue", "schedule": SWEEP_INTERVAL_SECONDS},
+    "send-escalations": {"task": "accountability.tasks.send_escalations", "schedule": 60},
+    "sweep-overdue-full": {
+        "task": "accountability.tasks.sweep_overdue",
+        "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"full": True},
+    },
+    "daily-digest": {"task": "accountability.tasks.send_digest", "schedule": crontab(hour=DIGEST_HOUR, minute=0)},
 }
+
+# Links in email and group-robot messages start with this (e.g. https://grassroots.example.gov.cn).
+SITE_URL = env.str("SITE_URL", default="")
+ROBOT_WEBHOOK_TIMEOUT = env.float("ROBOT_WEBHOOK_TIMEOUT", default=5.0)
 
 # The JSON API (/api/v1/). A token (made by an administrator in the admin) for integrations, the
 # session (with CSRF) for the browser. Token first: an anonymous call answers 401, so a client
@@ -181,7 +211,7 @@ SPECTACULAR_SETTINGS = {
         "visit's client-generated id), read visits, my households and my open commitments. "
         "Authenticate with a token (`Authorization: Token <key>`, made by an administrator) or "
         "the signed-in session (send the CSRF token on writes). Every lookup is scoped to what the "
-        "caller may see: out of scope answers 404, or \"not found\" for an id in a request body."
+        'caller may see: out of scope answers 404, or "not found" for an id in a request body.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

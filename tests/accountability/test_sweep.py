@@ -1,6 +1,5 @@
 """The overdue sweep: the ladder rung by rung, catch-up, idempotence, interruption, overlap."""
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from accountability.models import Escalation, EscalationRule
 from accountability.services import escalations_sweep
 from casework.models import Commitment, Concern
 from tests import factories as f
+from tests.conftest import at_once
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -237,23 +237,7 @@ def test_four_sweeps_at_once_create_each_rung_exactly_once(world, ladder):
     moment = local(2026, 11, 21, 9, 0)
     items = [pledge(world, pledged_at=local(2026, 9, 1, 9, 0), due_at=local(2026, 9, 15, 18, 0)) for _ in range(40)]
     concerns = [f.ConcernFactory(household=world.household_in, raised_at=local(2026, 10, 1, 9, 0)) for _ in range(20)]
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def sweep():
-        try:
-            barrier.wait(timeout=10)
-            escalations_sweep(now=moment)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = at_once(lambda: escalations_sweep(now=moment), 4)
 
     assert errors == []
     assert Escalation.objects.filter(commitment__in=items, rule__subject="commitment").count() == 40 * 3
