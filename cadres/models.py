@@ -327,3 +327,9 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    def mark_read(self, at=None):
+        """Read once: the first reading's time stays."""
+        if self.read_at is None:
+            self.read_at = at or timezone.now()
+            Notification.objects.filter(pk=self.pk, read_at__isnull=True).update(read_at=self.read_at)

@@ -71,6 +71,12 @@ def _resident_code(world, state):
     return code.code
 
 
+def _notification(user):
+    from cadres.models import Notification
+
+    return Notification.objects.create(recipient=user, title="Overdue", url="/").pk
+
+
 def _visit_body(world, household_id):
     """A minimal visit as the offline outbox posts it."""
     visited_at = timezone.now() - timedelta(hours=1)
@@ -133,6 +139,18 @@ MATRIX = {
     "api_commitments": Row(SIGNED_IN_API),
     "api_schema": Row(SIGNED_IN_API),
     "api_docs": Row(everyone(200, anonymous=302)),
+    # The inbox is personal: a notification opens for its recipient alone, administrators included.
+    "inbox": Row(everyone(200, anonymous=302)),
+    "inbox_read_all": Row(everyone(302), method="post"),
+    "notification_open": Row(
+        {role: {"mine": 404, "theirs": 404} for role in SIGNED_IN}
+        | {"anonymous": {"mine": 302, "theirs": 302}, "cadre": {"mine": 302, "theirs": 404}, "outsider": {"mine": 404, "theirs": 302}},
+        method="post",
+        objects={
+            "mine": lambda w: _notification(w.cadre_user),
+            "theirs": lambda w: _notification(w.outsider_user),
+        },
+    ),
 }
 
 # Django's admin: staff only. Its index and every registered model's list are checked below.
