@@ -8,6 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cadres.models import Cadre
+from config.celery_app import enqueue_on_commit
 from households.models import Household, Region
 
 from .calendar import WorkingCalendar, working_days_after
@@ -111,6 +112,10 @@ def commitment_pledge(
         status_changed_at=at,
     )
     resident_code_issue(purpose=ResidentCode.Purpose.COMMITMENT, commitment=commitment, expires_at=due_at + COMMITMENT_CODE_GRACE, at=at)
+    # A pledge already past a rung (a back-dated visit, a short deadline) is escalated now rather
+    # than at the next scheduled sweep. With the broker down this is only logged: the pledge is
+    # saved all the same, and the scheduled sweep, being time-based, catches it up.
+    enqueue_on_commit("accountability.tasks.sweep_overdue")
     return commitment
 
 
