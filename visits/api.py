@@ -4,14 +4,16 @@ Every lookup is scoped like the pages: a visit out of scope answers 404, and an 
 in a request body is "not found" (400), exactly as if it did not exist.
 """
 
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, serializers
-from rest_framework.exceptions import APIException
+from rest_framework import generics, parsers, serializers
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -23,7 +25,14 @@ from households.access import Access
 
 from . import selectors
 from .models import Visit
-from .serializers import MyCommitmentSerializer, MyHouseholdSerializer, VisitInputSerializer, VisitSerializer
+from .photos import photos_process, visit_attach_photos
+from .serializers import (
+    MyCommitmentSerializer,
+    MyHouseholdSerializer,
+    VisitInputSerializer,
+    VisitSerializer,
+    VisitWithPhotosSerializer,
+)
 from .services import VisitConflict, visit_record
 
 
@@ -54,7 +63,7 @@ def _visits():
     return Visit.objects.select_related(
         "cadre", "recorded_by__cadre", "household", "village", "resident_code"
     ).prefetch_related(
-        Prefetch("concerns", queryset=Concern.objects.select_related("category", "commitment").order_by("pk"))
+        Prefetch("concerns", queryset=Concern.objects.select_related("category", "commitment").order_by("pk")), "photos"
     )
 
 
@@ -66,6 +75,28 @@ def _field_errors(error: ValidationError, fields) -> dict:
     for name, messages in error.message_dict.items():
         errors.setdefault(name if name in fields else api_settings.NON_FIELD_ERRORS_KEY, []).extend(messages)
     return errors
+
+
+def _submission(request) -> tuple[object, list]:
+    """The visit as sent, and its photos: a JSON body, or multipart/form-data with the JSON in a
+    ``visit`` part and the photos in ``photos`` parts (the offline outbox's way with photos)."""
+    if request.content_type.startswith("multipart/"):
+        try:
+            return json.loads(request.data.get("visit", "")), request.FILES.getlist("photos")
+        except (ValueError, RecursionError):
+            raise ParseError(_("The “visit” part must be the visit as JSON.")) from None
+    return request.data, []
+
+
+def _photos(uploads) -> list[bytes]:
+    """Checked and processed as the visit form's: by content, size-limited, resized, stripped."""
+    try:
+        processed, errors = photos_process(uploads)
+    except ValidationError as error:
+        errors = error.messages
+    if errors:
+        raise serializers.ValidationError({"photos": errors})
+    return processed
 
 
 class ScopedContextMixin:
@@ -84,13 +115,17 @@ class ScopedContextMixin:
             "recorded the visit less than 24 hours ago and only the kind, time, reason for late entry, "
             "companions or texts differ: it answers 200 with the corrected visit, and the change is kept "
             "in the visit's amendments. Any other different body answers 409 saying why. "
-            "Only cadres record visits."
+            "Only cadres record visits.\n\n"
+            "Photos (at most 6, 10 MB each, checked by content, resized and stripped of metadata) come "
+            "with the visit as multipart/form-data: the visit as JSON in a `visit` part and each photo "
+            "in a `photos` part. They are kept with the visit's first submission; a replay or a "
+            "correction ignores them."
         ),
-        request=VisitInputSerializer,
+        request={"application/json": VisitInputSerializer, "multipart/form-data": VisitWithPhotosSerializer},
         responses={
             201: VisitSerializer,
             200: OpenApiResponse(VisitSerializer, description="A replay of a visit already recorded, or a correction."),
-            400: OpenApiResponse(description="Field errors; a concern's under concerns.<its index>."),
+            400: OpenApiResponse(description="Field errors; a concern's under concerns.<its index>, photos' under photos."),
             403: OpenApiResponse(description="Not a cadre."),
             409: OpenApiResponse(
                 description="The id is taken by a different submission that is not a correction the caller may make."
@@ -101,6 +136,7 @@ class ScopedContextMixin:
 class VisitListCreate(ScopedContextMixin, generics.ListCreateAPIView):
     permission_classes = [IsAuthenticated, CadresRecordVisits]
     pagination_class = NewestFirst
+    parser_classes = [*api_settings.DEFAULT_PARSER_CLASSES, parsers.MultiPartParser]
 
     def get_queryset(self):
         return _visits().visible_to(_access(self.request))
@@ -109,9 +145,12 @@ class VisitListCreate(ScopedContextMixin, generics.ListCreateAPIView):
         return VisitInputSerializer if self.request.method == "POST" else VisitSerializer
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        payload, uploads = _submission(request)
+        serializer = self.get_serializer(data=payload)
         serializer.is_valid(raise_exception=True)
         data = serializer.to_input(cadre=request.user.cadre)
+        # Before any write: nothing is locked while the photos are resized.
+        photos = _photos(uploads)
         try:
             # A savepoint: a refused visit leaves nothing behind.
             with transaction.atomic():
@@ -120,6 +159,8 @@ class VisitListCreate(ScopedContextMixin, generics.ListCreateAPIView):
             raise Conflict(conflict.message) from None
         except ValidationError as error:
             raise serializers.ValidationError(_field_errors(error, serializer.fields)) from None
+        if created and photos:
+            visit_attach_photos(visit=visit, user=request.user, processed=photos, tokens=[])
         # Read back as any later GET would, so a replay answers byte for byte the same. No scope
         # filter is needed here: visit_record answered with the caller's own visit (a replay
         # matches only an identical body, whose visiting cadre is the caller; a correction only

@@ -18,7 +18,7 @@ from households.access import Access
 from households.models import Household, Region
 
 from .models import Visit
-from .photos import MAX_PHOTOS, photo_process
+from .photos import photos_process
 from .services import AMENDABLE_FIELDS, ConcernInput
 
 TEXTAREA = {"rows": 2}
@@ -151,14 +151,7 @@ class VisitForm(forms.Form):
         """Process each upload now: a bad one is reported, good ones are kept for this user."""
         uploads = self.files.getlist("photos") if self.files else []
         held = [t for t in self.data.get("held_photos", "").split(",") if t]
-        if len(uploads) + len(held) > MAX_PHOTOS:
-            raise ValidationError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
-        processed, errors = [], []
-        for upload in uploads:
-            try:
-                processed.append(photo_process(upload))
-            except ValidationError as error:
-                errors.extend(error.messages)
+        processed, errors = photos_process(uploads, held=len(held))
         self.processed_photos = processed
         if errors:
             raise ValidationError(errors)

@@ -1,7 +1,8 @@
 """Visit photos: checked by content, size-limited, resized and stripped of metadata (EXIF, GPS).
 
 A photo that arrives with a form that fails validation is processed at once and held as a
-pending file for that user, so the cadre does not have to pick it again.
+pending file for that user, so the cadre does not have to pick it again. The offline outbox sends
+a visit's photos with it to the API, checked the same way.
 """
 
 import io
@@ -38,6 +39,20 @@ def photo_process(upload) -> bytes:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise ValidationError(_("“%(name)s” is not a photo.") % {"name": upload.name}) from error
     return out.getvalue()
+
+
+def photos_process(uploads, *, held: int = 0) -> tuple[list[bytes], list[str]]:
+    """Each upload processed (``photo_process``), and the messages of those refused. More than
+    MAX_PHOTOS with the ``held`` ones already kept is refused whole (ValidationError)."""
+    if len(uploads) + held > MAX_PHOTOS:
+        raise ValidationError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
+    processed, errors = [], []
+    for upload in uploads:
+        try:
+            processed.append(photo_process(upload))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    return processed, errors
 
 
 def _pending_name(user, token: str) -> str:

@@ -19,6 +19,7 @@ from casework.services import deadline_latest
 from households.models import Household, Region
 
 from .models import Visit
+from .photos import MAX_PHOTOS
 from .services import ConcernInput, VisitInput
 
 # Free-text answers: long enough for a real conversation, short enough to refuse a flood.
@@ -230,6 +231,15 @@ class VisitInputSerializer(serializers.Serializer):
         )
 
 
+class VisitWithPhotosSerializer(serializers.Serializer):
+    """A visit with photos, as multipart/form-data (for the schema; the view reads the parts)."""
+
+    visit = serializers.CharField(help_text="The visit as JSON, as in an application/json request.")
+    photos = serializers.ListField(
+        child=serializers.ImageField(), max_length=MAX_PHOTOS, help_text="At most 6 photos, 10 MB each."
+    )
+
+
 # --- What the API answers ------------------------------------------------------------------------
 
 
@@ -290,6 +300,7 @@ class VisitSerializer(serializers.ModelSerializer):
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True)
     flags = VisitFlagsSerializer(source="*")
     concerns = ConcernSerializer(many=True)
+    photos = serializers.SerializerMethodField(help_text="The photos' addresses, resized and stripped of metadata.")
     resident_code = serializers.SerializerMethodField(
         help_text="The resident's confirmation code: shown only to the visiting cadre and the recorder."
     )
@@ -319,9 +330,13 @@ class VisitSerializer(serializers.ModelSerializer):
             "help_delivered",
             "flags",
             "concerns",
+            "photos",
             "resident_code",
         ]
         read_only_fields = fields
+
+    def get_photos(self, visit) -> list[str]:
+        return [photo.image.url for photo in visit.photos.all()]
 
     @extend_schema_field(NamedSerializer)
     def get_recorded_by(self, visit) -> dict:

@@ -146,7 +146,7 @@ def visit_edit(request, pk):
 @functools.cache
 def _service_worker_script() -> str:
     # Rendered once per process, without the request: it holds no data and touches no table.
-    return render_to_string("visits/sw.js", {"version": "1"})
+    return render_to_string("visits/sw.js", {"version": "2"})
 
 
 def service_worker(request):

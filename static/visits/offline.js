@@ -1,6 +1,6 @@
-// The offline outbox: a visit saved with no connection waits in IndexedDB and is sent, oldest
-// first, when the connection returns. Each carries its client-generated id, so a replay never
-// makes a second visit.
+// The offline outbox: a visit saved with no connection waits in IndexedDB, with its photos as
+// files, and is sent, oldest first, when the connection returns. Each carries its
+// client-generated id, so a replay never makes a second visit (nor a second copy of its photos).
 (function () {
   "use strict";
   const DB_NAME = "grassroots";
@@ -22,6 +22,7 @@
       const result = work(tx.objectStore(STORE));
       tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
       tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);  // e.g. no room left on the phone for the photos
     }));
   }
 
@@ -58,6 +59,22 @@
     return outbox.all().then((items) => { showCount(items); return items; });
   }
 
+  // JSON, or with photos multipart/form-data: the visit's JSON in a "visit" part, each photo in a
+  // "photos" part (the browser sets the Content-Type with its boundary).
+  function send(item) {
+    const headers = { "X-CSRFToken": csrfToken(), Accept: "application/json" };
+    let body;
+    if (item.photos && item.photos.length) {
+      body = new FormData();
+      body.append("visit", JSON.stringify(item.body));
+      item.photos.forEach((photo) => body.append("photos", photo, photo.name || "photo.jpg"));
+    } else {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(item.body);
+    }
+    return fetch(API, { method: "POST", credentials: "same-origin", headers: headers, body: body });
+  }
+
   let flushing = false;
   function flush() {
     if (flushing || !navigator.onLine) return Promise.resolve();
@@ -68,12 +85,7 @@
         for (const item of items) {
           let response;
           try {
-            response = await fetch(API, {
-              method: "POST",
-              credentials: "same-origin",
-              headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
-              body: JSON.stringify(item.body),
-            });
+            response = await send(item);
           } catch (error) {
             break;  // still offline: try again later, in the same order
           }

@@ -120,7 +120,10 @@
     const body = asJson();
     const household = form.querySelector('select[name="household"]');
     const summary = (household && household.selectedIndex > 0 ? household.options[household.selectedIndex].text : body.kind) + " · " + body.visited_at.slice(0, 16).replace("T", " ");
-    window.grassrootsOutbox.add({ id: body.id, body: body, created: Date.now(), summary: summary }).then(function () {
+    // The photos wait with the visit, as files; the server checks and resizes them when they arrive.
+    const photoInput = form.querySelector('input[name="photos"]');
+    const photos = photoInput ? Array.from(photoInput.files) : [];
+    window.grassrootsOutbox.add({ id: body.id, body: body, photos: photos, created: Date.now(), summary: summary }).then(function () {
       const saved = document.querySelector("[data-saved-offline]");
       if (saved) saved.hidden = false;
       form.reset();

@@ -355,7 +355,8 @@ def test_garbage_answers_400_never_500(cadre_api, world, category):
         assert response["Content-Type"] == "application/json", name
     assert nothing_saved()
     # A form-encoded body is not JSON: 415, not a guess.
-    assert cadre_api.post(VISITS, {"id": str(uuid.uuid4())}).status_code == 415
+    form = f"id={uuid.uuid4()}&kind=home"
+    assert cadre_api.post(VISITS, form, content_type="application/x-www-form-urlencoded").status_code == 415
     # Unknown keys are ignored.
     assert post(cadre_api, body(world, category) | {"mood": "cheerful", "photos": [1, 2]}).status_code == 201
 

@@ -1,4 +1,5 @@
 import io
+import json
 
 import pytest
 from django.core.files.storage import default_storage
@@ -7,6 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tests import factories as f
+from tests.visits.test_api import VISITS, api_client, body
 from tests.visits.test_pages import form_data
 from visits.models import Visit, VisitPhoto
 from visits.photos import MAX_SIDE
@@ -78,3 +80,44 @@ def test_a_photo_sent_with_a_failed_form_is_kept_for_the_next_try(client, world,
     assert response.status_code == 302
     assert VisitPhoto.objects.filter(visit__cadre=world.cadre).count() == 1
     assert not default_storage.exists(f"pending/{world.cadre_user.pk}/{held}.jpg")
+
+
+def test_photos_sent_with_a_visit_to_the_api_are_checked_resized_and_kept_once(world, category):
+    client = api_client(world.cadre_user)
+    data = body(world, category)
+    photos = [upload(jpeg_with_gps()), upload(jpeg_with_gps(300, 200), name="small.jpg")]
+    response = client.post(VISITS, {"visit": json.dumps(data), "photos": photos}, format="multipart")
+    assert response.status_code == 201, response.content
+    visit = Visit.objects.get()
+    stored = list(visit.photos.all())
+    assert len(stored) == 2 and response.json()["photos"] == [photo.image.url for photo in stored]
+    sizes = []
+    for photo in stored:
+        with photo.image.open() as file, Image.open(file) as image:
+            assert image.format == "JPEG" and not image.getexif()
+            sizes.append(max(image.size))
+    assert sizes == [MAX_SIDE, 300]
+    # Sent again, with its photos or without them: the same visit, the same photos.
+    for photo in photos:
+        photo.seek(0)
+    again = client.post(VISITS, {"visit": json.dumps(data), "photos": photos}, format="multipart")
+    assert again.status_code == 200 and again.content == response.content
+    assert client.post(VISITS, data, format="json").content == response.content
+    assert VisitPhoto.objects.count() == 2
+
+
+def test_the_api_refuses_what_the_visit_form_refuses_and_saves_nothing(world, category):
+    client = api_client(world.cadre_user)
+    visit = json.dumps(body(world, category))
+    photo = jpeg_with_gps(300, 200)
+    cases = [
+        ({"visit": visit, "photos": [upload(b"%PDF-1.4 not an image", name="scan.jpg")]}, {"photos": ["“scan.jpg” is not a photo."]}),
+        ({"visit": visit, "photos": [upload(photo) for _ in range(7)]}, {"photos": ["At most 6 photos."]}),
+        ({"visit": "{'id': 1,", "photos": [upload(photo)]}, {"detail": "The “visit” part must be the visit as JSON."}),
+        ({"photos": [upload(photo)]}, {"detail": "The “visit” part must be the visit as JSON."}),
+        ({"visit": "[1, 2]"}, {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+    ]
+    for data, errors in cases:
+        response = client.post(VISITS, data, format="multipart")
+        assert (response.status_code, response.json()) == (400, errors)
+    assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
