@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accountability import seeding
 from accountability.models import AccountabilityAction, ExemptionRequest, Finding, SupervisionReport
+from accountability.services import digest_send, escalations_send_all, escalations_sweep
 from cadres.models import Cadre, ContactPoint, Pairing, Posting, Scope, Unit
 from casework.calendar import WorkingCalendar
 from casework.models import (
@@ -1356,6 +1357,11 @@ class Command(BaseCommand):
         county = DemoCounty(households=households)
         with transaction.atomic():
             county.build()
+        # What the background jobs would do within minutes of the first start: escalate what is
+        # overdue, deliver it and write today's digests, so the inboxes are there at first sign-in.
+        escalated = escalations_sweep().total
+        delivered = escalations_send_all(max_batches=10_000)
+        digests = digest_send()
         elapsed = clock.monotonic() - started
         counts = demo_row_counts()
         self.stdout.write(self.style.SUCCESS(f"Demo county created in {elapsed:.1f} s."))
@@ -1369,6 +1375,8 @@ class Command(BaseCommand):
             "casework.PetitionCase",
         ):
             self.stdout.write(f"  {label:28} {counts[label]:>8,}")
+        self.stdout.write(f"  {'escalations (delivered)':28} {escalated:>8,} ({delivered:,})")
+        self.stdout.write(f"  {'daily digests':28} {digests:>8,}")
         self.stdout.write(f"\nAccounts (password for all: {DEMO_PASSWORD}):")
         for username, role in (
             ("admin", "administrator (superuser)"),
