@@ -78,11 +78,33 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _require_work(access: Access, commitment: Commitment) -> None:
+# Each check raises PermissionDenied with the reason; views call them before reading a form.
+
+
+def check_work(access: Access, commitment: Commitment) -> None:
     _require(
         can_work_on(access, commitment),
         _("Only the commitment's owner or a supervisor over its village may work on it."),
     )
+
+
+def check_request(access: Access, commitment: Commitment) -> None:
+    _require(can_request(access, commitment), _("Only the commitment's owner may ask for this."))
+
+
+def check_verify(access: Access, commitment: Commitment) -> None:
+    _require(
+        can_verify(access, commitment),
+        _("Only a supervisor over the commitment's village, other than its owner, may verify it."),
+    )
+
+
+def check_decide(access: Access, request: CommitmentRequest) -> None:
+    _require(
+        supervises(access, request.commitment),
+        _("Only a supervisor over the commitment's village may decide this request."),
+    )
+    _require(access.user_id != request.requested_by_id, _("Nobody may decide their own request."))
 
 
 # --- working on it --------------------------------------------------------------------
@@ -91,7 +113,7 @@ def _require_work(access: Access, commitment: Commitment) -> None:
 @transaction.atomic
 def commitment_start(*, commitment: Commitment, by, at: datetime | None = None) -> Commitment:
     """Pledged or reopened → in progress."""
-    _require_work(access_for(by), commitment)
+    check_work(access_for(by), commitment)
     commitment.transition(S.IN_PROGRESS, by=by, at=at)
     return commitment
 
@@ -102,7 +124,7 @@ def commitment_progress_add(
 ) -> CommitmentProgress:
     """A progress update on the timeline, with optional evidence. Work on a pledged or reopened
     commitment has started, so it moves to in progress."""
-    _require_work(access_for(by), commitment)
+    check_work(access_for(by), commitment)
     at = at or timezone.now()
     text = text.strip()
     if not text:
@@ -130,7 +152,7 @@ def commitment_report_done(*, commitment: Commitment, by, note: str = "", at: da
     Always a new code: the one from the pledge may be lost, and one spent on an earlier
     "not satisfied" rating cannot be used again.
     """
-    _require_work(access_for(by), commitment)
+    check_work(access_for(by), commitment)
     at = at or timezone.now()
     commitment.transition(S.REPORTED_DONE, by=by, reason=note, at=at)
     return resident_code_issue(
@@ -144,10 +166,7 @@ def commitment_report_done(*, commitment: Commitment, by, note: str = "", at: da
 @transaction.atomic
 def commitment_verify(*, commitment: Commitment, by, note: str = "", at: datetime | None = None) -> Commitment:
     """A supervisor verified the completion: reported done → confirmed."""
-    _require(
-        can_verify(access_for(by), commitment),
-        _("Only a supervisor over the commitment's village, other than its owner, may verify it."),
-    )
+    check_verify(access_for(by), commitment)
     if commitment.status != S.REPORTED_DONE:
         raise ValidationError(_("Only a commitment reported done can be verified."), code="not_reported_done")
     reason = _("Verified by a supervisor")
@@ -167,10 +186,6 @@ def extension_latest(commitment: Commitment, *, now: datetime | None = None) -> 
 
 def _local_date(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
-
-
-def _require_owner(by, commitment: Commitment) -> None:
-    _require(can_request(access_for(by), commitment), _("Only the commitment's owner may ask for this."))
 
 
 def _request_create(*, commitment: Commitment, by, kind: str, reason: str, at: datetime | None, **extra):
@@ -202,7 +217,7 @@ def commitment_request_extension(
 ) -> CommitmentRequest:
     """The owner asks to move the due date to ``proposed_due_at``, a later day within one more
     deadline period."""
-    _require_owner(by, commitment)
+    check_request(access_for(by), commitment)
     now = at or timezone.now()
     if timezone.localdate(proposed_due_at) <= timezone.localdate(max(commitment.due_at, now)):
         raise ValidationError(
@@ -234,7 +249,7 @@ def commitment_request_cancellation(
     *, commitment: Commitment, by, reason: str, at: datetime | None = None
 ) -> CommitmentRequest:
     """The owner asks a supervisor to cancel the commitment, saying why."""
-    _require_owner(by, commitment)
+    check_request(access_for(by), commitment)
     return _request_create(
         commitment=commitment, by=by, kind=CommitmentRequest.Kind.CANCELLATION, reason=reason, at=at
     )
@@ -250,16 +265,11 @@ def commitment_request_decide(
     cancellation cancels the commitment with the request's reason. Refusing changes nothing but
     the request.
     """
+    check_decide(access_for(by), request)
     at = at or timezone.now()
     D = CommitmentRequest.Decision
     if decision not in (D.APPROVED, D.REFUSED):
         raise ValidationError({"decision": _("Approve or refuse.")})
-    access = access_for(by)
-    _require(
-        supervises(access, request.commitment),
-        _("Only a supervisor over the commitment's village may decide this request."),
-    )
-    _require(access.user_id != request.requested_by_id, _("Nobody may decide their own request."))
     # The guarded update is the claim: of two decisions at once exactly one changes the row.
     note = note.strip()
     claimed = CommitmentRequest.objects.filter(pk=request.pk, decision=D.PENDING).update(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cadres.urls")),
+    path("", include("casework.urls")),
     path("", include("visits.urls")),
     path("api/v1/", include("visits.api_urls")),
     # The OpenAPI document, and Swagger UI on it (served from our static files, no CDN).

@@ -83,6 +83,50 @@ def _visit_body(world, household_id):
     return {"id": str(uuid.uuid4()), "household": household_id, "kind": "home", "visited_at": visited_at.isoformat()}
 
 
+def _commitment(world, where, status="pledged"):
+    """A commitment owned by the cadre (in) or by the outsider (out), in ``status``."""
+    from tests import factories as f
+
+    owner, household = (world.cadre, world.household_in) if where == "in" else (world.outsider, world.household_out)
+    closed = {"closed_at": timezone.now()} if status in ("confirmed", "cancelled") else {}
+    return f.CommitmentFactory(concern__household=household, owner=owner, status=status, **closed)
+
+
+def _pending_request(world, where):
+    from casework.models import CommitmentRequest
+
+    commitment = _commitment(world, where)
+    return CommitmentRequest.objects.create(
+        commitment=commitment, kind="cancellation", reason="Household moved away", requested_by=commitment.owner.user
+    ).pk
+
+
+COMMITMENTS = {where: (lambda w, where=where: _commitment(w, where).pk) for where in ("in", "out")}
+REPORTED_DONE = {where: (lambda w, where=where: _commitment(w, where, "reported_done").pk) for where in ("in", "out")}
+PENDING_REQUESTS = {where: (lambda w, where=where: _pending_request(w, where)) for where in ("in", "out")}
+
+
+def acting(*, cadre, supervisor, admin, outsider_on_own):
+    """A POST on a commitment: "done" (302), "forbidden" (403, told why), or 404 out of scope.
+    Inspectors only read."""
+    code = {"done": 302, "forbidden": 403}
+    return {
+        "anonymous": {"in": 302, "out": 302},
+        "cadre": {"in": code[cadre], "out": 404},
+        "supervisor": {"in": code[supervisor], "out": 404},
+        "inspector": {"in": 403, "out": 404},
+        "outsider": {"in": 404, "out": code[outsider_on_own]},
+        "admin": {"in": code[admin], "out": code[admin]},
+    }
+
+
+# The owner or a supervisor over the village works on a commitment.
+WORKING = acting(cadre="done", supervisor="done", admin="forbidden", outsider_on_own="done")
+# Only the owner asks for an extension or a cancellation.
+ASKING = acting(cadre="done", supervisor="forbidden", admin="forbidden", outsider_on_own="done")
+# A supervisor over the village (or an administrator) verifies and decides, never their own.
+SUPERVISING = acting(cadre="forbidden", supervisor="done", admin="done", outsider_on_own="forbidden")
+
 HOUSEHOLDS = {"in": lambda w: w.household_in.pk, "out": lambda w: w.household_out.pk}
 VISITS = {"in": lambda w: _visit(w, "in"), "out": lambda w: _visit(w, "out")}
 # The JSON API answers an anonymous caller 401 (token authentication comes first).
@@ -139,6 +183,23 @@ MATRIX = {
     "api_commitments": Row(SIGNED_IN_API),
     "api_schema": Row(SIGNED_IN_API),
     "api_docs": Row(everyone(200, anonymous=302)),
+    # "My" commitments and the approvals queue: empty for a role with none.
+    "commitment_list": Row(everyone(200, anonymous=302)),
+    "commitment_queue": Row(everyone(200, anonymous=302)),
+    "commitment_detail": Row(scoped(), objects=COMMITMENTS),
+    "commitment_start": Row(WORKING, method="post", objects=COMMITMENTS),
+    "commitment_progress": Row(WORKING, method="post", objects=COMMITMENTS, data={"text": "Called the township office"}),
+    "commitment_report_done": Row(WORKING, method="post", objects=COMMITMENTS),
+    "commitment_verify": Row(SUPERVISING, method="post", objects=REPORTED_DONE),
+    # Twelve days ahead: after the factory's due date (ten days), within one more deadline period.
+    "commitment_extension": Row(
+        ASKING,
+        method="post",
+        objects=COMMITMENTS,
+        data={"reason": "Waiting for the budget", "proposed_due_at": (timezone.localdate() + timedelta(days=12)).isoformat()},
+    ),
+    "commitment_cancellation": Row(ASKING, method="post", objects=COMMITMENTS, data={"reason": "Household moved away"}),
+    "commitment_decide": Row(SUPERVISING, method="post", objects=PENDING_REQUESTS, data={"decision": "approved"}),
     # The inbox is personal: a notification opens for its recipient alone, administrators included.
     "inbox": Row(everyone(200, anonymous=302)),
     "inbox_read_all": Row(everyone(302), method="post"),
