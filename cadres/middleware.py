@@ -1,3 +1,4 @@
+import ipaddress
 import time
 
 from django.conf import settings
@@ -59,3 +60,24 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def client_address(request) -> str:
+    """The client's IP address, for per-address limits (sign-in lockouts, resident codes).
+
+    Directly (TRUSTED_PROXY_COUNT = 0) it is REMOTE_ADDR. Behind N proxies that each append the
+    address they were reached from to X-Forwarded-For, it is the N-th entry from the right: the
+    one the outermost trusted proxy wrote. Entries further left are the client's own to write and
+    never trusted; a request with fewer entries did not come through the proxies.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if not count:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-count]))
+    except ValueError:
+        return remote

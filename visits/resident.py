@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from qrcode.image.svg import SvgPathImage
 
+from cadres.middleware import client_address
 from casework.models import Commitment, ResidentCode
 from casework.services import RESIDENT_COMMENT_MAX_CHARS, resident_code_normalize, resident_code_use
 
@@ -56,8 +57,7 @@ class ResidentConfirmForm(forms.Form):
 
 
 def _misses_key(request) -> str:
-    # REMOTE_ADDR only: behind a proxy this is the proxy's address until a trusted-proxy setting exists.
-    return f"resident-code-misses:{request.META.get('REMOTE_ADDR', '')}"
+    return f"resident-code-misses:{client_address(request)}"
 
 
 def _is_limited(request) -> bool:

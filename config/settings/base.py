@@ -114,6 +114,13 @@ AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind this many reverse proxies, each appending to X-Forwarded-For, a client's address is read
+# from that header (0: clients connect directly, REMOTE_ADDR). Every per-address limit (sign-in
+# lockouts, resident codes) reads it through one helper.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "cadres.middleware.client_address"
 AXES_VERBOSE = False
 
 # Sessions end after this much inactivity (seconds) and when the browser closes.

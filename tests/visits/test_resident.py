@@ -171,6 +171,19 @@ def test_too_many_bad_codes_from_one_address_are_answered_429_and_other_addresse
     assert visit.resident_code.used_at is None
 
 
+def test_behind_a_proxy_each_client_is_limited_apart_and_cannot_escape_by_its_own_header(client, english, world, settings):
+    settings.RESIDENT_CODE_ATTEMPTS = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    visit = visit_with_code(world)
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    # A guesser varies the header it sends; the proxy appends the address it really came from.
+    for i, guess in enumerate(("AAAA2345", "AAAA2346", "AAAA2347")):
+        assert client.get(url(guess), HTTP_X_FORWARDED_FOR=f"1.1.1.{i}, 203.0.113.7", **proxy).status_code == 404
+    assert client.get(url(visit.resident_code.code), HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.7", **proxy).status_code == 429
+    # Another resident behind the same proxy is not held up.
+    assert client.get(url(visit.resident_code.code), HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+
+
 def test_valid_codes_do_not_count_against_the_limit(client, world, settings):
     settings.RESIDENT_CODE_ATTEMPTS = 2
     visit = visit_with_code(world)
