@@ -18,8 +18,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     GRASSROOTS_DATA_DIR=/var/lib/grassroots \
     DJANGO_STATIC_ROOT=/app/staticfiles \
     WEB_CONCURRENCY=3
+# WeasyPrint (PDF exports) renders with Pango and HarfBuzz; Noto CJK gives the PDFs their Chinese glyphs.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 RUN useradd --system --user-group --home-dir /app --shell /usr/sbin/nologin grassroots \
