@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Notification, Scope
 from casework.calendar import WorkingCalendar, start_of_day
-from casework.models import Commitment, CommitmentRequest, Concern
+from casework.models import Commitment, CommitmentRequest, Concern, PetitionCase
 from households.access import path_q
 
 from .channels import DeliveryError, Message, email_deliver, inbox_deliver, robot_deliver
@@ -60,6 +60,10 @@ SOURCES = {
         "commitment_id",
         Coalesce("last_progress_at", "pledged_at"),
         Q(status__in=Commitment.OPEN_STATES),
+    ),
+    # A petition case accepted but not replied to by its statutory handling deadline.
+    EscalationRule.Subject.PETITION: Source(
+        PetitionCase, "petition_case_id", F("handle_due_at"), Q(status=PetitionCase.Status.ACCEPTED)
     ),
 }
 
@@ -143,6 +147,8 @@ def _insert_missing(rung: Rung, source: Source, *, lower: Q, since: datetime | N
     if rung.rule.offset_days < 0:
         # A reminder before the deadline is moot once the deadline has passed: the next rung speaks.
         items = items.filter(_anchor__gt=now)
+        # So only anchors from today on need the working-day mapping (not the whole window's days).
+        since = max(since, now) if since else now
     select = items.values_list(
         Value(rung.rule.pk),
         "pk",
@@ -271,7 +277,7 @@ def _owner(escalation: Escalation):
         return escalation.commitment.owner
     if escalation.concern_id:
         return escalation.concern.raised_by
-    return None
+    return escalation.petition_case.owning_leader  # never empty: the database requires it
 
 
 def _item_url(escalation: Escalation) -> str:
@@ -280,15 +286,24 @@ def _item_url(escalation: Escalation) -> str:
             return reverse("commitment_detail", args=[escalation.commitment_id])
         except NoReverseMatch:  # pragma: no cover - until the commitment pages exist
             pass
-    household_id = (escalation.commitment or escalation.concern).household_id
+    if escalation.petition_case_id:
+        household_id = escalation.petition_case.petitioner_household_id
+    else:
+        household_id = (escalation.commitment or escalation.concern).household_id
     return reverse("household_detail", args=[household_id]) if household_id else reverse("home")
 
 
 def escalation_message(escalation: Escalation, *, now: datetime) -> Message:
     """What people are told about one escalation, in the site's language."""
-    item = escalation.commitment or escalation.concern
+    item = escalation.item
     with translation.override(settings.LANGUAGE_CODE):
-        where = str(item.household.display_name if item.household_id else item.village)
+        if escalation.petition_case_id:
+            household = item.petitioner_household
+            text = item.subject
+        else:
+            household = item.household
+            text = item.text
+        where = household.display_name if household else str(item.village)
         lines = [_("Where: %(where)s") % {"where": where}]
         owner = _owner(escalation)
         if owner:
@@ -304,12 +319,16 @@ def escalation_message(escalation: Escalation, *, now: datetime) -> Message:
             )
             if commitment.is_overdue(now):
                 lines.append(_("Overdue by %(days)s days") % {"days": commitment.overdue_days(now)})
-        else:
+        elif escalation.concern_id:
             lines.append(
                 _("Raised: %(at)s, still without an outcome")
                 % {"at": date_format(timezone.localtime(item.raised_at), "Y-m-d H:i")}
             )
-        title = f"{escalation.rule.name}: {Truncator(item.text).chars(60)}"
+        else:
+            lines.append(
+                _("Reply due: %(due)s") % {"due": date_format(timezone.localtime(item.handle_due_at), "Y-m-d H:i")}
+            )
+        title = f"{escalation.rule.name}: {Truncator(text).chars(60)}"
         return Message(key=f"escalation:{escalation.pk}", title=title, body="\n".join(lines), url=_item_url(escalation))
 
 
@@ -365,6 +384,9 @@ def escalations_send(*, now: datetime | None = None, batch: int = SEND_BATCH) ->
         "concern__raised_by__user",
         "concern__household",
         "concern__village",
+        "petition_case__owning_leader__user",
+        "petition_case__petitioner_household",
+        "petition_case__village",
     )
     recipients = Recipients(timezone.localdate(now))
     robots = list(RobotWebhook.objects.filter(is_active=True).select_related("region"))

@@ -11,7 +11,7 @@ from django.core import mail
 from accountability.models import Escalation, EscalationRule, RobotWebhook
 from accountability.services import digest_send, escalations_send, escalations_send_all, escalations_sweep
 from cadres.models import Notification
-from casework.models import Commitment, CommitmentRequest
+from casework.models import Commitment, CommitmentRequest, PetitionCase
 from tests import factories as f
 from tests.conftest import at_once
 
@@ -163,6 +163,21 @@ def test_reminders_to_the_owner_alone_do_not_reach_the_group_robot(people, ladde
 
     assert Escalation.objects.get().rule.code == "reminder"
     assert robot.received == [] and len(inbox(people.cadre_user)) == 1 and inbox(people.supervisor) == []
+
+
+def test_a_petition_past_its_deadline_reaches_its_owning_leader_and_the_supervisor(people, ladder):
+    case = f.PetitionCaseFactory(
+        village=people.v1, petitioner_household=people.household_in, owning_leader=people.cadre,
+        registered_at=NOW - timedelta(days=90), subject="Flooded lane",
+    )
+    case.transition(PetitionCase.Status.ACCEPTED, by=people.supervisor, at=NOW - timedelta(days=85))
+    escalations_sweep(now=NOW)
+
+    escalations_send(now=NOW)
+
+    assert inbox(people.cadre_user) == inbox(people.supervisor) == ["Rung petition-due: Flooded lane"]
+    body = Notification.objects.get(recipient=people.supervisor).body
+    assert "Reply due:" in body and "Cadre Zhang" in body
 
 
 def test_a_row_left_being_sent_by_a_dead_sender_is_taken_over(people, ladder):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accountability.models import Escalation, EscalationRule
 from accountability.services import escalations_sweep
-from casework.models import Commitment, Concern
+from casework.models import Commitment, Concern, PetitionCase
 from tests import factories as f
 from tests.conftest import at_once
 
@@ -31,6 +31,7 @@ LADDER = [
     ("concern-7", "concern", 7, False, "owner"),
     ("concern-14", "concern", 14, False, "supervisor"),
     ("stalled-14", "stalled", 14, False, "owner"),
+    ("petition-due", "petition", 0, False, "supervisor"),
 ]
 
 
@@ -178,6 +179,19 @@ def test_concerns_without_an_outcome_and_stalled_commitments_are_escalated(world
     assert rungs(handled) == {}
     assert rungs(stalled, "stalled") == {"stalled-14": raised + timedelta(days=14)}
     assert rungs(lively, "stalled") == {}
+
+
+def test_an_accepted_petition_past_its_handling_deadline_is_escalated(world, ladder):
+    registered = local(2026, 8, 1, 9, 0)
+    late = f.PetitionCaseFactory(village=world.v1, registered_at=registered, owning_leader=world.cadre)
+    late.transition(PetitionCase.Status.ACCEPTED, by=world.supervisor, at=local(2026, 8, 5, 9, 0))
+    waiting = f.PetitionCaseFactory(village=world.v1, registered_at=registered, owning_leader=world.cadre)
+
+    sweep_at(local(2026, 11, 21, 9, 0))
+
+    late.refresh_from_db()
+    assert {e.rule.code: e.due_at for e in late.escalations.select_related("rule")} == {"petition-due": late.handle_due_at}
+    assert not waiting.escalations.exists()
 
 
 def test_an_interrupted_sweep_is_completed_by_the_next_one(world, ladder):
