@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "casework",
     "visits",
     "accountability",
+    # Figures, reports and exports: reads every app above, imported by none.
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "daily-digest": {"task": "accountability.tasks.send_digest", "schedule": crontab(hour=DIGEST_HOUR, minute=0)},
 }
+
+# Exports of more rows than this (CSV, XLSX or PDF) are built by a Celery task with a progress page.
+EXPORT_ASYNC_ROWS = env.int("EXPORT_ASYNC_ROWS", default=50_000)
+if EXPORT_ASYNC_ROWS < 1:
+    raise ImproperlyConfigured("EXPORT_ASYNC_ROWS must be at least 1.")
 
 # Links in email and group-robot messages start with this (e.g. https://grassroots.example.gov.cn).
 SITE_URL = env.str("SITE_URL", default="")
