@@ -3,7 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -382,3 +386,46 @@ def test_my_work_links_each_open_commitment_to_its_page(client, world, commitmen
     client.force_login(world.cadre_user)
     html = client.get(reverse("home")).content.decode()
     assert reverse("commitment_detail", args=[commitment.pk]) in html
+
+
+def test_not_satisfied_reopens_then_a_new_report_gets_a_new_code_the_resident_confirms(client, world, commitment):
+    cache.clear()
+    resident = Client()
+    client.force_login(world.cadre_user)
+    detail = reverse("commitment_detail", args=[commitment.pk])
+
+    client.post(reverse("commitment_report_done", args=[commitment.pk]), {"note": "Lane patched"})
+    first = commitment.resident_codes.get()
+    response = resident.post(
+        reverse("resident_confirm", args=[first.code]), {"happened": "on", "rating": "dissatisfied", "comment": "Still muddy"}
+    )
+    assert response.status_code == 200 and refreshed(commitment).status == S.REOPENED
+    # The spent code is no longer offered; the owner starts again and reports done again.
+    page = client.get(detail).context
+    assert page["resident_code"] is None and page["can_start"]
+    client.post(reverse("commitment_start", args=[commitment.pk]))
+    client.post(reverse("commitment_report_done", args=[commitment.pk]), {"note": "Gravel added"})
+
+    second = commitment.resident_codes.exclude(pk=first.pk).get()
+    assert client.get(detail).context["resident_code"] == second
+    resident.post(reverse("resident_confirm", args=[second.code]), {"happened": "on", "rating": "satisfied", "comment": ""})
+
+    assert refreshed(commitment).status == S.CONFIRMED
+    events = client.get(detail).context["events"]
+    assert [e.item.rating for e in events if e.kind == "resident"] == ["dissatisfied", "satisfied"]
+
+
+def test_the_demo_gives_the_supervisor_requests_to_decide_and_the_cadre_pages_to_open(client):
+    call_command("seed_demo", households=400, verbosity=0)
+    users = get_user_model().objects.in_bulk(["demo-supervisor", "demo-cadre"], field_name="username")
+
+    client.force_login(users["demo-supervisor"])
+    queue = client.get(reverse("commitment_queue")).context
+    assert queue["extensions"] and queue["cancellations"] and queue["to_verify"]
+    assert "demo-cadre" in {item.requested_by.username for item in queue["extensions"]}
+
+    client.force_login(users["demo-cadre"])
+    mine = client.get(reverse("commitment_list"), {"state": "all"}).context["page"]
+    assert {"pledged", "in_progress", "reported_done", "reopened", "confirmed", "cancelled"} <= {c.status for c in mine}
+    for commitment in mine:
+        assert client.get(reverse("commitment_detail", args=[commitment.pk])).status_code == 200

@@ -660,6 +660,9 @@ class DemoCounty:
             (4, "education", Urgency.NORMAL, Concern.Outcome.PLEDGED, S.IN_PROGRESS),  # due in about two weeks
             (2, "policy-question", Urgency.NORMAL, Concern.Outcome.PLEDGED, S.PLEDGED),
             (20, "housing", Urgency.NORMAL, Concern.Outcome.PLEDGED, "extended_open"),
+            # Waiting in the supervisor's approvals queue.
+            (12, "infrastructure", Urgency.NORMAL, Concern.Outcome.PLEDGED, "pending_extension"),
+            (15, "environment", Urgency.NORMAL, Concern.Outcome.PLEDGED, "pending_cancellation"),
             (60, "employment", Urgency.NORMAL, Concern.Outcome.PLEDGED, S.CONFIRMED),
             (130, "healthcare", Urgency.URGENT, Concern.Outcome.PLEDGED, S.CONFIRMED),
             (90, "dispute", Urgency.NORMAL, Concern.Outcome.PLEDGED, S.CANCELLED),
