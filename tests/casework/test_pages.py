@@ -429,3 +429,12 @@ def test_the_demo_gives_the_supervisor_requests_to_decide_and_the_cadre_pages_to
     assert {"pledged", "in_progress", "reported_done", "reopened", "confirmed", "cancelled"} <= {c.status for c in mine}
     for commitment in mine:
         assert client.get(reverse("commitment_detail", args=[commitment.pk])).status_code == 200
+
+
+def test_the_timeline_names_cadres_by_name_and_others_by_account(client, world, commitment):
+    request = ask_extension(commitment, world.cadre_user)
+    client.force_login(world.supervisor)
+    client.post(reverse("commitment_decide", args=[request.pk]), {"decision": "refused", "note": "Do it on time"})
+    html = client.get(reverse("commitment_detail", args=[commitment.pk])).content.decode()
+    timeline = html[html.index('data-testid="timeline"') :]
+    assert "Cadre Zhang" in timeline and "supervisor" in timeline and "Do it on time" in timeline
