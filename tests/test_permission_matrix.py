@@ -101,6 +101,30 @@ def _pending_request(world, where):
     ).pk
 
 
+def _snapshot(world, where):
+    """A snapshot saved by the inspector (township 1) or by the outsider (county B)."""
+    from reports.models import OverdueSnapshot
+
+    user, region = (world.inspector, world.t1) if where == "in" else (world.outsider_user, world.county_b)
+    return OverdueSnapshot.objects.create(
+        created_by=user, scope_text=region.name, scope_path=region.path, row_count=0
+    ).pk
+
+
+def _export_job(world, whose):
+    """A finished background export of the inspector's (mine) or of the outsider's (theirs)."""
+    from django.core.files.base import ContentFile
+
+    from reports.models import ExportJob
+
+    user = world.inspector if whose == "mine" else world.outsider_user
+    job = ExportJob.objects.create(
+        user=user, format="csv", language="en", as_of=timezone.now(), status="done", scope_text="T", rows_total=1
+    )
+    job.file.save("overdue.csv", ContentFile(b"No.\n1\n"))
+    return job.pk
+
+
 COMMITMENTS = {where: (lambda w, where=where: _commitment(w, where).pk) for where in ("in", "out")}
 REPORTED_DONE = {where: (lambda w, where=where: _commitment(w, where, "reported_done").pk) for where in ("in", "out")}
 PENDING_REQUESTS = {where: (lambda w, where=where: _pending_request(w, where)) for where in ("in", "out")}
@@ -212,6 +236,29 @@ MATRIX = {
             "theirs": lambda w: _notification(w.outsider_user),
         },
     ),
+}
+
+# The overdue report and its snapshots: supervisors, inspectors and administrators; a cadre with
+# no scope is told it is not for them (403). A snapshot out of scope is 404.
+READERS = everyone(200, anonymous=302, cadre=403)
+SNAPSHOTS = {where: (lambda w, where=where: _snapshot(w, where)) for where in ("in", "out")}
+# A background export belongs to the user who asked for it, administrators included.
+JOBS = {whose: (lambda w, whose=whose: _export_job(w, whose)) for whose in ("mine", "theirs")}
+OWN_JOB = {role: {"mine": 404, "theirs": 404} for role in SIGNED_IN} | {
+    "anonymous": {"mine": 302, "theirs": 302},
+    "inspector": {"mine": 200, "theirs": 404},
+    "outsider": {"mine": 404, "theirs": 200},
+}
+MATRIX |= {
+    "overdue_report": Row(READERS),
+    "snapshot_list": Row(READERS),
+    "snapshot_create": Row(everyone(302, cadre=403), method="post"),
+    "snapshot_detail": Row(scoped() | {"cadre": {"in": 403, "out": 403}}, objects=SNAPSHOTS),
+    # The export audit log: discipline inspectors and administrators.
+    "export_log": Row(everyone(403, anonymous=302, inspector=200, admin=200)),
+    "export_job": Row(OWN_JOB, objects=JOBS),
+    "export_job_status": Row(OWN_JOB, objects=JOBS),
+    "export_job_download": Row(OWN_JOB, objects=JOBS),
 }
 
 # Django's admin: staff only. Its index and every registered model's list are checked below.

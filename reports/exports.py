@@ -1,0 +1,312 @@
+"""The overdue report's files: CSV (streamed), XLSX and PDF, each headed by the scope, the
+filters and when it was generated.
+
+CSV and XLSX read one row shape (``export_values``) in which every text cell that a spreadsheet
+would take for a formula (beginning with =, +, -, @, a tab or a carriage return) is prefixed with
+an apostrophe, in SQL, so that PostgreSQL's COPY and the Python writers neutralise alike.
+"""
+
+import csv
+import io
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models.functions import Concat, Left, NullIf, TruncDate
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from casework.models import Commitment
+
+from . import figures
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# How often (in rows) a long export reports its progress.
+PROGRESS_EVERY = 5_000
+# WeasyPrint lays out about 80 table rows a second: a PDF of more rows than this is built in the
+# background whatever EXPORT_ASYNC_ROWS says, and one of more than PDF_MAX_ROWS is refused.
+PDF_SYNC_ROWS = 500
+PDF_MAX_ROWS = 10_000
+
+Progress = Callable[[int], None] | None
+
+
+def neutralise(value):
+    """A text a spreadsheet would run as a formula, made plain text; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Header:
+    """What every export says about itself, above the rows."""
+
+    scope: str
+    filters: str
+    generated_at: datetime
+
+    def lines(self) -> list[list[str]]:
+        return [
+            [_("Overdue commitments")],
+            [_("Scope"), self.scope],
+            [_("Filters"), self.filters],
+            [_("Generated at"), f"{timezone.localtime(self.generated_at):%Y-%m-%d %H:%M:%S %Z}"],
+        ]
+
+
+COLUMNS = (
+    gettext_lazy("No."),
+    gettext_lazy("Village"),
+    gettext_lazy("Household"),
+    gettext_lazy("Pledge"),
+    gettext_lazy("Category"),
+    gettext_lazy("Owner"),
+    gettext_lazy("Unit"),
+    gettext_lazy("Pledged on"),
+    gettext_lazy("Original due date"),
+    gettext_lazy("Due date"),
+    gettext_lazy("Extensions"),
+    gettext_lazy("Days overdue"),
+    gettext_lazy("Aging bucket"),
+    gettext_lazy("Escalation level"),
+    gettext_lazy("Status"),
+)
+# The text columns taken from the database, neutralised in SQL.
+_TEXTS = {
+    "x_village": F("village__name"),
+    "x_household": F("household__head_name"),
+    "x_text": F("text"),
+    "x_category": F("category__name"),
+    "x_owner": F("owner__name"),
+    "x_unit": F("owner__unit__name"),
+}
+
+
+def _neutralised(name: str) -> NullIf:
+    # Empty texts as NULL: COPY writes an empty string as "" but NULL as nothing, as csv does.
+    return NullIf(
+        Case(
+            When(**{f"{name}_first__in": FORMULA_PREFIXES}, then=Concat(Value("'"), F(name))),
+            default=F(name),
+            output_field=CharField(),
+        ),
+        Value(""),
+    )
+
+
+def _labels(cases: Iterable[tuple[object, str]], default=None) -> Case:
+    """A CASE giving a (neutralised) label for each condition (``default``, or NULL, otherwise)."""
+    whens = [When(condition, then=Value(neutralise(str(label)))) for condition, label in cases]
+    return Case(*whens, default=default, output_field=CharField())
+
+
+def export_values(rows: QuerySet, *, now: datetime, rungs) -> QuerySet:
+    """``rows`` (from ``selectors.overdue_rows``) as tuples in the order of COLUMNS."""
+    rows = rows.alias(**_TEXTS).alias(**{f"{name}_first": Left(name, 1) for name in _TEXTS})
+    return rows.values_list(
+        "pk",
+        *(_neutralised(name) for name in _TEXTS),
+        TruncDate("pledged_at"),
+        TruncDate("original_due_at"),
+        TruncDate("due_at"),
+        "extension_count",
+        figures.days_overdue_sql(now),
+        _labels((bucket.q(now), bucket.label) for bucket in figures.AGING_BUCKETS),
+        _labels((When(level_id=rung.pk).condition, rung.name) for rung in rungs),
+        _labels(((When(status=value).condition, label) for value, label in Commitment.Status.choices), F("status")),
+    )
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def _csv_lines(lines) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows([[neutralise(str(cell)) for cell in line] for line in lines])
+    return buffer.getvalue().encode()
+
+
+def csv_chunks(values: QuerySet, header: Header, progress: Progress = None) -> Iterator[bytes]:
+    """The CSV file in chunks: a byte-order mark (so that spreadsheet programs read the Chinese
+    as UTF-8), the header lines, the column names, then the rows."""
+    yield "\ufeff".encode() + _csv_lines([*header.lines(), [], COLUMNS])
+    if connection.vendor == "postgresql":
+        sql, params = values.query.sql_with_params()
+        yield from copy_out(f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)", progress)
+    else:
+        yield from python_csv(values, progress)
+
+
+def python_csv(values: QuerySet, progress: Progress = None, batch: int = 2_000) -> Iterator[bytes]:
+    """The rows through the csv module: the portable way, for databases without COPY."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    done = 0
+    for row in values.iterator(chunk_size=batch):
+        writer.writerow(row)
+        done += 1
+        if done % batch == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+            if progress and done % PROGRESS_EVERY == 0:
+                progress(done)
+    yield buffer.getvalue().encode()
+    if progress:
+        progress(done)
+
+
+_END = object()
+_CHUNK = 256 * 1024
+
+
+def copy_out(sql: str, progress: Progress = None) -> Iterator[bytes]:
+    """Run ``COPY … TO STDOUT`` on this thread's database connection and yield its output.
+
+    psycopg2's ``copy_expert`` pushes the whole output into a file object and returns only at the
+    end, so it runs in a helper thread writing into a small bounded queue, which this generator
+    empties as the response is sent: memory stays flat whatever the row count. The connection is
+    the caller's (this thread waits while the helper uses it), so the COPY sees what the caller
+    sees.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    chunks: queue.Queue = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    class Sink:
+        rows = 0
+        parts: list[bytes] = []
+        size = 0
+
+        def write(self, data: bytes):  # psycopg2 writes one row per call
+            if stop.is_set():
+                return  # the reader has gone: let the COPY run out, so the connection stays clean
+            self.parts.append(data)
+            self.size += len(data)
+            self.rows += 1
+            if self.size >= _CHUNK:
+                self.flush()
+
+        def flush(self):
+            chunks.put((b"".join(self.parts), self.rows))
+            self.parts, self.size = [], 0
+
+    def run():
+        sink = Sink()
+        try:
+            with raw.cursor() as cursor:
+                cursor.copy_expert(sql, sink)
+            sink.flush()
+            chunks.put(_END)
+        except BaseException as error:  # noqa: BLE001 - handed over to the reader
+            chunks.put(error)
+
+    helper = threading.Thread(target=run, name="copy-out", daemon=True)
+    helper.start()
+    finished = False
+    try:
+        reported = rows = 0
+        while (item := chunks.get()) is not _END:
+            if isinstance(item, BaseException):
+                finished = True
+                raise item
+            data, rows = item
+            if progress and rows - reported >= PROGRESS_EVERY:
+                progress(rows)
+                reported = rows
+            yield data
+        finished = True
+        if progress:
+            progress(rows)
+    finally:
+        if not finished:
+            # Stopped early (the browser closed the download): the helper discards the rest of
+            # the COPY, which is short, as exports built during a request are small; empty the
+            # queue meanwhile so that it never blocks on a full one.
+            stop.set()
+            while helper.is_alive():
+                try:
+                    chunks.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+        helper.join()
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+
+def _cell(value):
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def xlsx_write(out, values: QuerySet, header: Header, progress: Progress = None) -> int:
+    """Write the workbook to the binary file ``out`` (openpyxl's write-only mode: rows go to a
+    temporary file as they come). Returns the number of rows."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Overdue commitments")[:31])
+    for letter, width in zip("ABCDEFGHIJKLMNO", (8, 14, 12, 48, 12, 12, 20, 12, 12, 12, 8, 8, 12, 20, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for line in header.lines():
+        sheet.append([neutralise(str(cell)) for cell in line])
+    sheet.append([])
+    sheet.append([str(label) for label in COLUMNS])
+    done = 0
+    for row in values.iterator(chunk_size=2_000):
+        sheet.append([_cell(value) for value in row])
+        done += 1
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done)
+    workbook.save(out)
+    if progress:
+        progress(done)
+    return done
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+
+def pdf_document(rows: Iterable[Commitment], header: Header, *, now: datetime, rungs, progress: Progress = None):
+    """A printable report of the rows (display rows, as on the page), laid out by WeasyPrint
+    with the system's Noto CJK fonts. Nothing is fetched: the page has no external resources,
+    and the fetcher refuses every URL."""
+    # Imported here: WeasyPrint loads Pango when imported, which only PDF exports need.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    levels = {rung.pk: rung.name for rung in rungs}
+    rows = [annotate_row(row, now=now, levels=levels) for row in rows]
+    if progress:
+        progress(len(rows))
+    html = render_to_string("reports/overdue_pdf.html", {"rows": rows, "header": header})
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render()
+
+
+def pdf_bytes(rows: Iterable[Commitment], header: Header, **kwargs) -> bytes:
+    return pdf_document(rows, header, **kwargs).write_pdf()
+
+
+def annotate_row(commitment: Commitment, *, now: datetime, levels: dict) -> Commitment:
+    """Set what a displayed row shows besides its own fields (the names a snapshot row has too):
+    who and where by name, days overdue, the aging bucket and the escalation level."""
+    commitment.village_name = commitment.village.name
+    commitment.household_name = commitment.household.head_name if commitment.household else ""
+    commitment.category_name = commitment.category.name
+    commitment.owner_name = commitment.owner.name
+    commitment.unit_name = commitment.owner.unit.name
+    commitment.days_overdue = figures.days_overdue(commitment, now)
+    commitment.bucket = figures.aging_bucket(commitment.days_overdue)
+    commitment.bucket_label = commitment.bucket.label
+    commitment.level_name = levels.get(commitment.level_id, "")
+    commitment.commitment_id = commitment.pk
+    return commitment

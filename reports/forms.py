@@ -1,0 +1,111 @@
+from datetime import date
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cadres.models import Unit
+from casework.models import Category
+from households.access import Access, path_q
+from households.models import Region
+
+from . import figures
+
+# Query parameters that are not filters: the page cursor and the export format.
+NOT_FILTERS = ("after", "format")
+
+
+def _ancestor_paths(paths) -> set[str]:
+    """Every proper ancestor of the given region paths ("330100000000/330102000000/" → "330100000000/")."""
+    ancestors = set()
+    for path in paths:
+        codes = path.strip("/").split("/")
+        ancestors.update("/".join(codes[:i]) + "/" for i in range(1, len(codes)))
+    return ancestors
+
+
+class OverdueFilterForm(forms.Form):
+    """The overdue report's filters, limited to the viewer's scope. Every field is optional."""
+
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.none(),
+        required=False,
+        label=_("Region"),
+        empty_label=_("All of my scope"),
+        error_messages={"invalid_choice": _("Choose a region within your scope.")},
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(),
+        required=False,
+        label=_("Owner's unit"),
+        empty_label=_("Any unit"),
+        error_messages={"invalid_choice": _("Choose one of the units listed.")},
+    )
+    cadre = forms.CharField(required=False, max_length=50, label=_("Owner cadre (name)"))
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(),
+        required=False,
+        label=_("Category"),
+        empty_label=_("Any category"),
+        error_messages={"invalid_choice": _("Choose one of the categories listed.")},
+    )
+    bucket = forms.ChoiceField(required=False, label=_("Days overdue"))
+    level = forms.ChoiceField(required=False, label=_("Escalation level"))
+    pledged_from = forms.DateField(
+        required=False, label=_("Pledged from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    pledged_to = forms.DateField(
+        required=False, label=_("Pledged until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, data, *, access: Access, rungs, **kwargs):
+        super().__init__(data, **kwargs)
+        self.access = access
+        paths = access.scope_paths
+        in_scope = Region.objects.all() if access.is_admin else Region.objects.filter(path_q("path", paths))
+        # Any region in scope is accepted; the list offers regions down to the township, and the
+        # villages too when the scope is a township or smaller (a city's thousands would not fit).
+        self.fields["region"].queryset = in_scope
+        top = min((path.count("/") for path in paths), default=Region.Level.CITY)
+        listed = in_scope.filter(level__lte=max(Region.Level.TOWNSHIP, top + 1)).order_by("path")
+        self.fields["region"].widget.choices = [("", self.fields["region"].empty_label)] + [
+            (region.pk, "\u3000" * (region.level - top) + region.name) for region in listed.only("pk", "name", "level")
+        ]
+        # Units of the regions in scope and of the governments above them (whose cadres work there).
+        units = Unit.objects.all()
+        if not access.is_admin:
+            units = units.filter(path_q("region__path", paths) | Q(region__path__in=_ancestor_paths(paths)))
+        self.fields["unit"].queryset = units.order_by("region__path", "name")
+        self.fields["bucket"].choices = [("", _("Any"))] + [(b.code, b.label) for b in figures.AGING_BUCKETS]
+        self.rungs = {rung.pk: rung for rung in rungs}
+        self.fields["level"].choices = (
+            [("", _("Any")), ("none", _("Not escalated"))] + [(str(rung.pk), rung.name) for rung in rungs]
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start: date | None = cleaned.get("pledged_from")
+        end: date | None = cleaned.get("pledged_to")
+        if start and end and end < start:
+            self.add_error("pledged_to", _("The end of the period is before its start."))
+        return cleaned
+
+    def filter_values(self) -> dict:
+        """The filters as given (query parameters), without empty ones: to store and run again."""
+        return {name: self.data[name] for name in self.fields if self.data.get(name)}
+
+    def describe(self) -> str:
+        """The filters in words, for the exports' headers and the audit log."""
+        parts = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if name == "bucket":
+                value = figures.BUCKETS_BY_CODE[value].label
+            elif name == "level":
+                value = _("Not escalated") if value == "none" else self.rungs[int(value)].name
+            elif isinstance(value, date):
+                value = value.isoformat()
+            parts.append(f"{field.label}: {value}")
+        return "; ".join(str(part) for part in parts) or str(_("none"))

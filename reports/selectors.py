@@ -1,0 +1,147 @@
+"""Reads for the overdue report: its rows for a viewer and filters, one page of them, its scope."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.calendar import start_of_day
+from casework.models import Commitment
+from households.access import Access
+from households.models import Region
+
+from . import figures
+from .forms import OverdueFilterForm
+
+PAGE_SIZE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def overdue_rows(access: Access, filters: dict, *, now: datetime) -> QuerySet:
+    """Overdue commitments the viewer may see, narrowed by the cleaned ``filters`` of
+    ``OverdueFilterForm``, oldest due first; each annotated with ``level_id`` (its escalation level)."""
+    rows = figures.overdue_commitments(Commitment.objects.visible_to(access), now)
+    if region := filters.get("region"):
+        rows = rows.filter(village__path__startswith=region.path)
+    if unit := filters.get("unit"):
+        rows = rows.filter(owner__unit=unit)
+    if cadre := filters.get("cadre"):
+        rows = rows.filter(owner__name__icontains=cadre)
+    if category := filters.get("category"):
+        rows = rows.filter(category=category)
+    if bucket := filters.get("bucket"):
+        rows = rows.filter(figures.BUCKETS_BY_CODE[bucket].q(now))
+    if start := filters.get("pledged_from"):
+        rows = rows.filter(pledged_at__gte=start_of_day(start))
+    if end := filters.get("pledged_to"):
+        rows = rows.filter(pledged_at__lt=start_of_day(end + timedelta(days=1)))
+    rows = rows.annotate(level_id=figures.escalation_level())
+    if level := filters.get("level"):
+        rows = rows.filter(level_id__isnull=True) if level == "none" else rows.filter(level_id=int(level))
+    return rows.order_by("due_at", "pk")
+
+
+# --- keyset pagination ----------------------------------------------------------------------
+# A page starts after the (due_at, id) of the previous page's last row: no OFFSET, so the
+# thousandth page costs what the first does.
+
+
+def cursor_for(commitment: Commitment) -> str:
+    micros = (commitment.due_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{commitment.pk}"
+
+
+def parse_cursor(value: str) -> tuple[datetime, int] | None:
+    """The (due_at, id) a cursor names, or None when it is not one."""
+    micros, _dot, pk = value.partition(".")
+    try:
+        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def after(rows: QuerySet, due_at: datetime, pk: int) -> QuerySet:
+    # The leading ``due_at >=`` bound lets PostgreSQL start the due-date index scan at the
+    # cursor; written only as the OR below, the planner cannot use the index for it.
+    return rows.filter(due_at__gte=due_at).filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
+
+
+def with_related(rows: QuerySet) -> QuerySet:
+    """What a displayed row shows, fetched with it."""
+    return rows.select_related("household", "village", "owner__unit", "category")
+
+
+@dataclass
+class Page:
+    rows: list[Commitment]
+    next_cursor: str | None
+
+
+def overdue_page(rows: QuerySet, *, cursor: tuple[datetime, int] | None, size: int = PAGE_SIZE) -> Page:
+    if cursor:
+        rows = after(rows, *cursor)
+    fetched = list(with_related(rows)[: size + 1])
+    shown = fetched[:size]
+    return Page(shown, cursor_for(shown[-1]) if len(fetched) > size else None)
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def common_path(paths) -> str:
+    """The deepest region path that contains all ``paths`` ("" when they share no root)."""
+    split = [path.strip("/").split("/") for path in paths]
+    if not split:
+        return ""
+    common = []
+    for codes in zip(*split, strict=False):
+        if len(set(codes)) > 1:
+            break
+        common.append(codes[0])
+    return "/".join(common) + "/" if common else ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    text: str
+    path: str  # "" for everything
+
+
+def report_scope(access: Access, region: Region | None) -> Scope:
+    """What a report of this viewer covers: the chosen region, else their whole scope."""
+    if region is not None:
+        return Scope(region.name, region.path)
+    if access.is_admin:
+        return Scope(_("All regions"), "")
+    paths = access.scope_paths
+    names = Region.objects.filter(path__in=paths).order_by("path").values_list("name", flat=True)
+    return Scope("、".join(names), common_path(paths))
+
+
+@dataclass
+class Report:
+    """The overdue report for one viewer and one set of filters, as of ``now``."""
+
+    form: OverdueFilterForm
+    rungs: list
+    now: datetime
+    rows: QuerySet | None = None  # None while the filters are not valid
+    scope: Scope | None = None
+
+    @property
+    def levels(self) -> dict[int, str]:
+        return {rung.pk: rung.name for rung in self.rungs}
+
+
+def overdue_report(access: Access, data, *, now: datetime | None = None) -> Report:
+    """Check the filters in ``data`` (query parameters) against the viewer's scope; when they
+    hold, the rows and the scope they cover."""
+    rungs = figures.escalation_rungs()
+    form = OverdueFilterForm(data, access=access, rungs=rungs)
+    report = Report(form=form, rungs=rungs, now=now or timezone.now())
+    if form.is_valid():
+        report.rows = overdue_rows(access, form.cleaned_data, now=report.now)
+        report.scope = report_scope(access, form.cleaned_data.get("region"))
+    return report

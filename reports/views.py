@@ -1,0 +1,211 @@
+"""The inspectors' overdue-case report, its exports, the export audit log and snapshots.
+
+The report is for supervisors, discipline inspectors and administrators; anyone else gets 403
+with the reason. Filters outside the viewer's scope are refused with a message next to the field
+(400), never answered with another scope's rows.
+"""
+
+import tempfile
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import exports, selectors, services
+from .models import ExportAudit, ExportFormat, ExportJob, OverdueSnapshot
+
+LOG_PAGE_SIZE = 50
+SNAPSHOTS_PAGE_SIZE = 30
+CONTENT_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.PDF: "application/pdf",
+}
+
+
+def _forbidden(request, reason: str):
+    return render(request, "reports/forbidden.html", {"reason": reason}, status=403)
+
+
+def readers_only(view):
+    """The report's pages answer 403, saying why, to anyone without a scope to read."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not (request.access.is_inspector or request.access.is_supervisor or request.access.is_admin):
+            return _forbidden(request, _("The overdue report is for supervisors, discipline inspectors and administrators."))
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@login_required
+@require_GET
+@readers_only
+def overdue_report(request):
+    report = selectors.overdue_report(request.access, request.GET)
+    format = request.GET.get("format", "")
+    if format and format not in ExportFormat.values:
+        report.form.add_error(None, _("Unknown export format."))
+    if report.rows is None or not report.form.is_valid():
+        return _page(request, report, status=400)
+    if format:
+        return _export(request, report, format)
+    cursor = None
+    if after := request.GET.get("after"):
+        cursor = selectors.parse_cursor(after)
+        if cursor is None:
+            messages.warning(request, _("That page link is not valid any more: here is the first page."))
+    page = selectors.overdue_page(report.rows, cursor=cursor)
+    return _page(request, report, page=page, total=report.rows.count(), cursor=cursor)
+
+
+def _page(request, report, *, page=None, total=None, cursor=None, status=200):
+    levels = report.levels
+    for row in page.rows if page else ():
+        exports.annotate_row(row, now=report.now, levels=levels)
+    filters = report.form.filter_values() if report.form.is_bound and report.rows is not None else {}
+    return render(
+        request,
+        "reports/overdue.html",
+        {
+            "report": report,
+            "form": report.form,
+            "page": page,
+            "total": total,
+            "first_page": cursor is not None,
+            "filters": filters,
+            "formats": ExportFormat.choices,
+        },
+        status=status,
+    )
+
+
+def _export(request, report, format: str):
+    row_count = report.rows.count()
+    if format == ExportFormat.PDF and row_count > exports.PDF_MAX_ROWS:
+        report.form.add_error(
+            None,
+            _("A PDF holds at most %(max)s rows and these filters match %(count)s: narrow them, or export XLSX or CSV.")
+            % {"max": exports.PDF_MAX_ROWS, "count": row_count},
+        )
+        return _page(request, report, status=400)
+    if services.export_is_background(format=format, row_count=row_count):
+        job = services.export_job_start(user=request.user, report=report, format=format, row_count=row_count)
+        return redirect("export_job", pk=job.pk)
+    services.export_audit_record(user=request.user, report=report, format=format, row_count=row_count)
+    header = services.export_header(report)
+    filename = services.export_filename(format, report.now)
+    if format == ExportFormat.CSV:
+        values = exports.export_values(report.rows, now=report.now, rungs=report.rungs)
+        response = StreamingHttpResponse(exports.csv_chunks(values, header), content_type=CONTENT_TYPES[format])
+    elif format == ExportFormat.XLSX:
+        out = tempfile.TemporaryFile()
+        exports.xlsx_write(out, exports.export_values(report.rows, now=report.now, rungs=report.rungs), header)
+        out.seek(0)
+        response = FileResponse(out, content_type=CONTENT_TYPES[format])
+    else:
+        rows = selectors.with_related(report.rows)
+        response = HttpResponse(
+            exports.pdf_bytes(rows, header, now=report.now, rungs=report.rungs), content_type=CONTENT_TYPES[format]
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- background exports -------------------------------------------------------------------------
+
+
+def _own_job(request, pk) -> ExportJob:
+    return ExportJob.objects.get_visible_or_404(request.access, pk=pk)
+
+
+@login_required
+@require_GET
+def export_job(request, pk):
+    """The progress of a background export, and its download link once done."""
+    return render(request, "reports/export_job.html", {"job": _own_job(request, pk)})
+
+
+@login_required
+@require_GET
+def export_job_status(request, pk):
+    job = _own_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "rows_done": job.rows_done,
+            "rows_total": job.rows_total,
+            "percent": job.percent,
+            "download": reverse("export_job_download", args=[job.pk]) if job.status == ExportJob.Status.DONE else None,
+        }
+    )
+
+
+@login_required
+@require_GET
+def export_job_download(request, pk):
+    job = _own_job(request, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=services.export_filename(job.format, job.as_of),
+        content_type=CONTENT_TYPES[job.format],
+    )
+
+
+@login_required
+@require_GET
+def export_log(request):
+    """The export audit log: discipline inspectors read the exports of their scope."""
+    if not (request.access.is_inspector or request.access.is_admin):
+        return _forbidden(request, _("The export log is for discipline inspectors and administrators."))
+    audits = ExportAudit.objects.visible_to(request.access).select_related("user__cadre")
+    page = Paginator(audits, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/export_log.html", {"page": page})
+
+
+# --- snapshots ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@readers_only
+def snapshot_create(request):
+    report = selectors.overdue_report(request.access, request.POST)
+    if report.rows is None:
+        return _page(request, report, status=400)
+    if report.rows.count() > services.SNAPSHOT_MAX_ROWS:
+        report.form.add_error(
+            None, _("A snapshot holds at most %(max)s rows: narrow the filters.") % {"max": services.SNAPSHOT_MAX_ROWS}
+        )
+        return _page(request, report, status=400)
+    snapshot = services.snapshot_save(user=request.user, report=report, title=request.POST.get("title", "")[:200])
+    messages.success(request, _("Snapshot saved: %(count)s rows, as they are now.") % {"count": snapshot.row_count})
+    return redirect("snapshot_detail", pk=snapshot.pk)
+
+
+@login_required
+@require_GET
+@readers_only
+def snapshot_list(request):
+    snapshots = OverdueSnapshot.objects.visible_to(request.access).select_related("created_by__cadre")
+    page = Paginator(snapshots, SNAPSHOTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/snapshot_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+@readers_only
+def snapshot_detail(request, pk):
+    snapshot = OverdueSnapshot.objects.select_related("created_by__cadre").get_visible_or_404(request.access, pk=pk)
+    return render(request, "reports/snapshot_detail.html", {"snapshot": snapshot, "rows": snapshot.rows.all()})

@@ -1,0 +1,242 @@
+"""The overdue report page: scope, filters, bad input, keyset pagination, query count."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests import factories as f
+from tests.reports.conftest import overdue
+
+URL = reverse("overdue_report")
+
+
+def texts(response) -> list[str]:
+    return [row.text for row in response.context["page"].rows]
+
+
+def test_an_inspector_sees_what_is_overdue_in_their_scope_only(client, world, spread):
+    client.force_login(world.inspector)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    # Oldest due first; not yet due, closed and out-of-scope pledges are not there.
+    assert texts(response) == ["Fix the well in V2", "Pave the lane in V1"]
+    html = response.content.decode()
+    assert "Township 1" in html and "2 overdue commitments" in html
+    for hidden in ("Repair the bridge in V3", "Clear the ditch in VB", "Not due yet", "Already confirmed"):
+        assert hidden not in html
+
+
+def test_each_row_shows_its_figures(client, world):
+    rung = f.EscalationRuleFactory(code="overdue-7", name="Overdue 7 days", offset_days=7)
+    due = timezone.now() - timedelta(days=9, hours=1)
+    item = overdue(world, due_at=due, original_due_at=due - timedelta(days=5), text="Mend the roof", extension_count=2)
+    f.EscalationFactory(commitment=item, rule=rung)
+    client.force_login(world.supervisor)
+
+    response = client.get(URL)
+
+    row = response.context["page"].rows[0]
+    assert (row.days_overdue, row.bucket.code, row.level_name) == (9, "8-30", "Overdue 7 days")
+    html = response.content.decode()
+    assert "Wang household" in html and "Village 1" in html and "Cadre Zhang" in html and "Unit A" in html
+    assert "extended 2 times" in html and timezone.localdate(item.original_due_at).isoformat() in html
+    assert "8–30 days" in html and "Pledged" in html
+
+
+@pytest.mark.parametrize("role", ["cadre"])
+def test_a_cadre_without_a_scope_is_told_the_report_is_not_for_them(client, world, spread, role):
+    client.force_login(world.users[role])
+
+    response = client.get(URL)
+
+    assert response.status_code == 403
+    assert "for supervisors, discipline inspectors and administrators" in response.content.decode()
+
+
+def test_an_administrator_sees_every_region(client, world, spread):
+    client.force_login(world.admin)
+
+    response = client.get(URL)
+
+    assert texts(response) == ["Clear the ditch in VB", "Repair the bridge in V3", "Fix the well in V2", "Pave the lane in V1"]
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def test_region_filter_narrows_to_a_village_in_scope(client, world, spread):
+    client.force_login(world.inspector)
+
+    response = client.get(URL, {"region": world.v1.pk})
+
+    assert texts(response) == ["Pave the lane in V1"]
+    assert "Village 1" in response.context["report"].scope.text
+
+
+@pytest.mark.parametrize("region", ["vb", "county_b", "missing"])
+def test_a_region_out_of_scope_or_unknown_is_refused_with_a_message(client, world, spread, region):
+    client.force_login(world.inspector)
+    pk = 999_999 if region == "missing" else getattr(world, region).pk
+
+    response = client.get(URL, {"region": pk})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose a region within your scope." in html
+    assert "Clear the ditch in VB" not in html and "Pave the lane in V1" not in html
+    # And no export of anything either.
+    assert client.get(URL, {"region": pk, "format": "csv"}).status_code == 400
+
+
+def test_unit_cadre_and_category_filters(client, world, spread):
+    other_unit = f.UnitFactory(name="Unit C", region=world.t1)
+    other = f.CadreFactory(name="Li Ming", unit=other_unit)
+    health = f.CategoryFactory(code="health", name="Healthcare")
+    mine = overdue(world, owner=other, text="Bring the doctor", concern__category=health)
+    client.force_login(world.supervisor)
+
+    assert texts(client.get(URL, {"unit": other_unit.pk})) == [mine.text]
+    assert texts(client.get(URL, {"cadre": "li m"})) == [mine.text]
+    assert texts(client.get(URL, {"category": health.pk})) == [mine.text]
+    assert texts(client.get(URL, {"unit": world.unit_a.pk, "category": health.pk})) == []
+
+
+def test_aging_bucket_and_escalation_level_filters(client, world):
+    due, month = f.EscalationRuleFactory(code="due", offset_days=0), f.EscalationRuleFactory(code="month", offset_days=30)
+    fresh = overdue(world, days=2, text="Fresh")
+    weeks = overdue(world, days=20, text="Weeks")
+    old = overdue(world, days=45, text="Old")
+    ancient = overdue(world, days=200, text="Ancient")
+    for item in (weeks, old, ancient):
+        f.EscalationFactory(commitment=item, rule=due)
+    for item in (old, ancient):
+        f.EscalationFactory(commitment=item, rule=month)
+    client.force_login(world.inspector)
+
+    assert texts(client.get(URL, {"bucket": "1-7"})) == [fresh.text]
+    assert texts(client.get(URL, {"bucket": "8-30"})) == [weeks.text]
+    assert texts(client.get(URL, {"bucket": "31-90"})) == [old.text]
+    assert texts(client.get(URL, {"bucket": "90+"})) == [ancient.text]
+    assert texts(client.get(URL, {"level": "none"})) == [fresh.text]
+    assert texts(client.get(URL, {"level": due.pk})) == [weeks.text]
+    assert texts(client.get(URL, {"level": month.pk})) == [ancient.text, old.text]
+
+
+def test_pledge_date_range_filter(client, world):
+    now = timezone.now()
+    early = overdue(world, text="Early", pledged_at=now - timedelta(days=60), due_at=now - timedelta(days=5))
+    overdue(world, text="Late", pledged_at=now - timedelta(days=20), due_at=now - timedelta(days=4))
+    client.force_login(world.inspector)
+    day = timezone.localdate(early.pledged_at)
+
+    response = client.get(URL, {"pledged_from": day.isoformat(), "pledged_to": day.isoformat()})
+
+    assert texts(response) == ["Early"]
+
+
+def test_a_period_ending_before_it_starts_is_refused_next_to_the_field(client, world, spread):
+    client.force_login(world.inspector)
+
+    response = client.get(URL, {"pledged_from": "2026-05-10", "pledged_to": "2026-05-01"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"pledged_to": ["The end of the period is before its start."]}
+    assert 'value="2026-05-10"' in response.content.decode()  # what was typed is kept
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bucket": "forever"},
+        {"level": "abc"},
+        {"pledged_from": "not a date"},
+        {"unit": "x"},
+        {"category": "999999"},
+        {"format": "docx"},
+        {"region": "'; drop table"},
+    ],
+)
+def test_bad_filters_answer_with_a_message_not_an_error(client, world, spread, params):
+    client.force_login(world.inspector)
+
+    response = client.get(URL, params)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    assert "Pave the lane in V1" not in response.content.decode()
+
+
+def test_a_broken_page_link_shows_the_first_page_with_a_message(client, world, spread):
+    client.force_login(world.inspector)
+
+    response = client.get(URL, {"after": "yesterday.x"})
+
+    assert response.status_code == 200
+    assert texts(response) == ["Fix the well in V2", "Pave the lane in V1"]
+    assert "That page link is not valid any more" in response.content.decode()
+
+
+# --- keyset pagination -------------------------------------------------------------------------
+
+
+def test_pages_follow_each_other_without_duplicates_or_gaps(client, world):
+    now = timezone.now()
+    # 130 pledges, many sharing a due date, so that ties are broken by id across page ends.
+    made = [
+        overdue(world, text=f"Pledge {i}", due_at=now - timedelta(days=1 + i // 7), pledged_at=now - timedelta(days=90))
+        for i in range(130)
+    ]
+    expected = [c.pk for c in sorted(made, key=lambda c: (c.due_at, c.pk))]
+    client.force_login(world.inspector)
+
+    seen, params, pages = [], {}, 0
+    while True:
+        response = client.get(URL, params)
+        seen += [row.pk for row in response.context["page"].rows]
+        pages += 1
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            break
+        params = {"after": cursor}
+    assert pages == 3
+    assert seen == expected
+
+
+def test_the_next_page_starts_the_index_scan_at_the_cursor(client, world):
+    for i in range(55):
+        overdue(world, days=i + 1)
+    client.force_login(world.inspector)
+    cursor = client.get(URL).context["page"].next_cursor
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"after": cursor})
+
+    assert len(response.context["page"].rows) == 5
+    rows_query = next(q["sql"] for q in queries if "LIMIT 51" in q["sql"])
+    # A leading bound besides the OR, so that the due-date index is used.
+    assert '"casework_commitment"."due_at" >= ' in rows_query
+    assert not re.search(r"\bOFFSET\s+\d", rows_query)
+
+
+def test_the_page_takes_the_same_queries_for_few_or_many_rows(client, world, django_assert_num_queries):
+    f.EscalationRuleFactory(code="due", offset_days=0)
+    overdue(world)
+    client.force_login(world.inspector)
+    client.get(URL)  # warm the session
+
+    with django_assert_num_queries(14):
+        client.get(URL, {"region": world.t1.pk})
+
+    for i in range(60):
+        item = overdue(world, household=world.household_v2, days=i, owner=f.CadreFactory(unit=f.UnitFactory(region=world.t1)))
+        f.EscalationFactory(commitment=item, rule_id=f.EscalationRuleFactory(code="due").pk)
+    with django_assert_num_queries(14):
+        response = client.get(URL, {"region": world.t1.pk})
+    assert len(response.context["page"].rows) == 50
