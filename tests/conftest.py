@@ -12,6 +12,7 @@
 - admin: a superuser.
 """
 
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -144,3 +145,37 @@ def at_once(action, times: int) -> list:
     for thread in threads:
         thread.join(timeout=60)
     return errors
+
+
+@contextmanager
+def celery_at(broker_url: str, result_backend: str | None = None):
+    """Point the project's Celery app at another broker (and result backend) for a while.
+
+    The app caches its connection pools and its result backend; both are rebuilt on the way in
+    and on the way out, so tests that run before or after see the app as configured.
+    """
+    from config.celery_app import app
+
+    keys = ("broker_url", "broker_transport_options", "result_backend", "task_ignore_result")
+    saved = {key: app.conf[key] for key in keys}
+
+    def rebuild():
+        from kombu import pools
+
+        pools.reset()  # kombu's registry of connection pools, shared by URL
+        app._after_fork()  # the app's references to them
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+
+    app.conf.update(
+        broker_url=broker_url,
+        broker_transport_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+        result_backend=result_backend,
+        task_ignore_result=result_backend is None,
+    )
+    rebuild()
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        rebuild()

@@ -4,7 +4,6 @@ broker that costs the cadre nothing."""
 import logging
 import os
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,29 +15,9 @@ import accountability.tasks  # noqa: F401 - registers the tasks with the worker
 from accountability.models import Escalation, EscalationRule
 from cadres.models import Notification
 from casework.models import Commitment, DeadlinePolicy, Urgency
-from config.celery_app import app
 from tests import factories as f
+from tests.conftest import celery_at
 from tests.visits.test_api import api_client, body
-
-
-@contextmanager
-def broker_at(url: str):
-    """Point the Celery app at another broker for a while (its connection pools are rebuilt)."""
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-
-    def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._after_fork()
-
-    app.conf.broker_url = url
-    app.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 1}
-    reset_pools()
-    try:
-        yield
-    finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
-        reset_pools()
 
 
 @pytest.fixture
@@ -64,7 +43,7 @@ def test_with_the_broker_down_a_visit_with_a_pledge_is_saved_and_answers_quickly
     world, reminder_now, caplog, django_capture_on_commit_callbacks
 ):
     client = api_client(world.cadre_user)
-    with broker_at("redis://127.0.0.1:1/0"), caplog.at_level(logging.ERROR, logger="config.celery_app"):
+    with celery_at("redis://127.0.0.1:1/0"), caplog.at_level(logging.ERROR, logger="config.celery_app"):
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             response = client.post(reverse("api_visits"), pledge_body(world, reminder_now), format="json")
@@ -87,7 +66,7 @@ def test_with_the_broker_down_a_visit_with_a_pledge_is_saved_and_answers_quickly
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_takes_a_pledge_to_an_escalation_and_the_owners_inbox(world, reminder_now):
     client = api_client(world.cadre_user)
-    with broker_at(os.environ["REDIS_URL"]), start_worker(app, pool="solo", perform_ping_check=False):
+    with celery_at(os.environ["REDIS_URL"]) as app, start_worker(app, pool="solo", perform_ping_check=False):
         response = client.post(reverse("api_visits"), pledge_body(world, reminder_now), format="json")
         assert response.status_code == 201
         deadline = time.monotonic() + 30

@@ -36,21 +36,17 @@ def test_beat_schedules_the_session_cleanup():
 def test_a_real_worker_runs_the_cleanup_through_redis(settings):
     """Through the real broker: the task is queued in Redis and a worker thread runs it."""
     import os
+    import time
 
     from celery.contrib.testing.worker import start_worker
 
     from cadres.tasks import clear_expired_sessions
-    from config.celery_app import app
+    from tests.conftest import celery_at
 
     old = _session(timedelta(hours=-1))
-    url = os.environ["REDIS_URL"]
-    previous = (app.conf.broker_url, app.conf.result_backend, app.conf.task_ignore_result)
-    app.conf.update(broker_url=url, result_backend=url, task_ignore_result=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            result = clear_expired_sessions.delay()
-            assert result.get(timeout=20) == 1
-    finally:
-        app.conf.update(broker_url=previous[0], result_backend=previous[1], task_ignore_result=previous[2])
-        app.pool.force_close_all()
+    with celery_at(os.environ["REDIS_URL"]) as app, start_worker(app, pool="solo", perform_ping_check=False):
+        clear_expired_sessions.delay()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and Session.objects.filter(session_key=old).exists():
+            time.sleep(0.1)
     assert not Session.objects.filter(session_key=old).exists()
