@@ -136,9 +136,10 @@ class Rung:
         return Case(*whens, default=by_calendar, output_field=DateTimeField())
 
 
-def _insert_missing(rung: Rung, source: Source, *, lower: Q, since: datetime | None) -> int:
+def _insert_missing(rung: Rung, source: Source, *, lower: Q) -> int:
     """INSERT … SELECT the items past this rung matching ``lower``; existing (item, rung) rows stay."""
     now = rung.now
+    since = None  # the working-day mapping covers the whole window: an item may be of any age
     items = (
         source.model.objects.annotate(_anchor=source.anchor)
         .filter(source.open, lower, _anchor__lte=rung.cutoff)
@@ -148,7 +149,7 @@ def _insert_missing(rung: Rung, source: Source, *, lower: Q, since: datetime | N
         # A reminder before the deadline is moot once the deadline has passed: the next rung speaks.
         items = items.filter(_anchor__gt=now)
         # So only anchors from today on need the working-day mapping (not the whole window's days).
-        since = max(since, now) if since else now
+        since = now
     select = items.values_list(
         Value(rung.rule.pk),
         "pk",
@@ -194,17 +195,21 @@ def escalations_sweep(*, now: datetime | None = None, full: bool = False) -> Swe
         mark = marks[rule.pk]
         rung = Rung(rule, calendar, now)
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Don't wait for the WAL flush at commit (most sweeps write only the watermark). A
+                # crash loses at most the last moments' sweeps, rows and watermark together, and
+                # the next sweep redoes them; whatever acts on a row (the sender's claim) commits
+                # durably after it, which flushes the row too.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             if full or mark.reached_until is None:
-                count = _insert_missing(rung, source, lower=Q(), since=None)
+                count = _insert_missing(rung, source, lower=Q())
             else:
-                # New anchors since the last sweep (the partial index on the anchor), then items
-                # created since then whose anchor was already behind the watermark.
-                count = _insert_missing(rung, source, lower=Q(_anchor__gt=mark.reached_until), since=mark.reached_until)
-                count += _insert_missing(
-                    rung,
-                    source,
-                    lower=Q(pk__gt=mark.last_item_id - ID_LAG, _anchor__lte=mark.reached_until),
-                    since=None,
+                # New anchors since the last sweep (a range of the partial index on the anchor),
+                # or items created since then whose anchor was already behind the watermark (a
+                # range of the primary key): one statement, a BitmapOr of the two index scans.
+                count = _insert_missing(
+                    rung, source, lower=Q(_anchor__gt=mark.reached_until) | Q(pk__gt=mark.last_item_id - ID_LAG)
                 )
             # Watermarks only move forward, whichever of two overlapping sweeps commits last.
             SweepWatermark.objects.filter(rule=rule).update(
