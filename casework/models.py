@@ -220,27 +220,28 @@ class Concern(models.Model):
         if self.household_id and self.village_id and self.household.village_id != self.village_id:
             raise ValidationError({"village": _("The household lives in another village.")})
 
+    @classmethod
+    def outcome_values(cls, outcome: str, *, by, note: str = "", petition_case=None, at) -> dict:
+        """The fields an outcome stamps, once it is complete: what was done or why not (resolved,
+        not actionable), the petition case (referred). Raises ValidationError otherwise."""
+        if outcome in (cls.Outcome.RESOLVED, cls.Outcome.NOT_ACTIONABLE) and not note.strip():
+            raise ValidationError({"outcome_note": _("Say what was done, or why it is not actionable.")})
+        if outcome == cls.Outcome.REFERRED and petition_case is None:
+            raise ValidationError({"petition_case": _("Choose the petition case it was referred to.")})
+        reached = outcome != cls.Outcome.NONE
+        return {
+            "outcome_note": note.strip() if reached else "",
+            "outcome_at": at if reached else None,
+            "outcome_by": by if reached else None,
+            "petition_case": petition_case,
+        }
+
     @transaction.atomic
     def set_outcome(self, outcome: str, *, by, note: str = "", petition_case=None, at=None):
         """The one way an outcome changes: checks the map, stamps it and writes history."""
         at = at or timezone.now()
-        if outcome in (self.Outcome.RESOLVED, self.Outcome.NOT_ACTIONABLE) and not note.strip():
-            raise ValidationError({"outcome_note": _("Say what was done, or why it is not actionable.")})
-        if outcome == self.Outcome.REFERRED and petition_case is None:
-            raise ValidationError({"petition_case": _("Choose the petition case it was referred to.")})
-        reached = outcome != self.Outcome.NONE
-        old = change_status(
-            self,
-            field="outcome",
-            to=outcome,
-            transitions=self.OUTCOME_TRANSITIONS,
-            updates={
-                "outcome_note": note.strip() if reached else "",
-                "outcome_at": at if reached else None,
-                "outcome_by": by if reached else None,
-                "petition_case": petition_case,
-            },
-        )
+        updates = self.outcome_values(outcome, by=by, note=note, petition_case=petition_case, at=at)
+        old = change_status(self, field="outcome", to=outcome, transitions=self.OUTCOME_TRANSITIONS, updates=updates)
         ConcernHistory.objects.create(concern=self, from_outcome=old, to_outcome=outcome, by=by, at=at, note=note.strip())
 
 

@@ -1,10 +1,12 @@
 """Writes that create or close casework records: concerns, pledges, resident codes."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from cadres.models import Cadre
@@ -12,7 +14,17 @@ from config.celery_app import enqueue_on_commit
 from households.models import Household, Region
 
 from .calendar import WorkingCalendar, working_days_after
-from .models import Category, Commitment, Concern, DeadlinePolicy, ResidentCode, Urgency
+from .models import (
+    Category,
+    Commitment,
+    Concern,
+    ConcernHistory,
+    DeadlinePolicy,
+    PetitionCase,
+    ResidentCode,
+    Urgency,
+    generate_code,
+)
 
 # When an administrator has configured no policy at all, not even a default.
 FALLBACK_WORKING_DAYS = 10
@@ -27,7 +39,10 @@ class DeadlinePolicies:
     def __init__(self):
         self.days = {
             (category_id, urgency): days
-            for category_id, urgency, days in DeadlinePolicy.objects.values_list("category_id", "urgency", "working_days")
+            # order_by(): the model's ordering would join the categories for nothing.
+            for category_id, urgency, days in DeadlinePolicy.objects.order_by().values_list(
+                "category_id", "urgency", "working_days"
+            )
         }
 
     def working_days(self, category_id: int, urgency: str) -> int:
@@ -85,7 +100,36 @@ def commitment_pledge(
 ) -> Commitment:
     """Turn a concern into a commitment due within the deadline policy, with a resident code."""
     at = at or timezone.now()
-    latest = deadline_latest(category=concern.category, urgency=concern.urgency, pledged_at=at)
+    commitment = _pledge(concern, owner=owner, text=text, by=by, due_at=due_at, at=at, deadlines=_Deadlines())
+    concern.set_outcome(Concern.Outcome.PLEDGED, by=by, at=at)
+    commitment.save(force_insert=True)
+    _resident_codes_save([_pledge_code(commitment)])
+    _sweep_after_pledges()
+    return commitment
+
+
+class _Deadlines:
+    """The policies and the calendar, each read once, on first use."""
+
+    @cached_property
+    def policies(self) -> DeadlinePolicies:
+        return DeadlinePolicies()
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar()
+
+
+def _pledge(concern: Concern, *, owner: Cadre, text: str, by, due_at: datetime | None, at: datetime, deadlines) -> Commitment:
+    """An unsaved commitment on the concern, due within the deadline policy (the latest it allows
+    when no date is given)."""
+    latest = deadline_latest(
+        category=concern.category,
+        urgency=concern.urgency,
+        pledged_at=at,
+        calendar=deadlines.calendar,
+        policies=deadlines.policies,
+    )
     due_at = due_at or latest
     if due_at > latest:
         raise ValidationError(
@@ -96,8 +140,7 @@ def commitment_pledge(
         )
     if due_at <= at:
         raise ValidationError({"due_at": _("The due date must be in the future.")})
-    concern.set_outcome(Concern.Outcome.PLEDGED, by=by, at=at)
-    commitment = Commitment.objects.create(
+    return Commitment(
         concern=concern,
         household=concern.household,
         village=concern.village,
@@ -111,25 +154,119 @@ def commitment_pledge(
         due_at=due_at,
         status_changed_at=at,
     )
-    resident_code_issue(purpose=ResidentCode.Purpose.COMMITMENT, commitment=commitment, expires_at=due_at + COMMITMENT_CODE_GRACE, at=at)
+
+
+def _pledge_code(commitment: Commitment) -> ResidentCode:
+    return ResidentCode(
+        purpose=ResidentCode.Purpose.COMMITMENT,
+        commitment=commitment,
+        created_at=commitment.pledged_at,
+        expires_at=commitment.due_at + COMMITMENT_CODE_GRACE,
+    )
+
+
+def _sweep_after_pledges() -> None:
     # A pledge already past a rung (a back-dated visit, a short deadline) is escalated now rather
     # than at the next scheduled sweep. With the broker down this is only logged: the pledge is
     # saved all the same, and the scheduled sweep, being time-based, catches it up.
     enqueue_on_commit("accountability.tasks.sweep_overdue")
-    return commitment
 
 
-def resident_code_issue(*, purpose: str, expires_at: datetime, commitment: Commitment | None = None, at=None) -> ResidentCode:
-    """A fresh single-use code; a clash with an existing code (about 1 in 10¹¹) draws again."""
+@dataclass
+class ConcernDraft:
+    """A concern as raised, with the outcome chosen for it at once (``none`` for later)."""
+
+    category: Category
+    urgency: str
+    text: str
+    outcome: str = Concern.Outcome.NONE
+    note: str = ""  # resolved: what was done; not actionable: why
+    pledge_text: str = ""
+    owner: Cadre | None = None  # the pledge's owner; defaults to the cadre who raised the concern
+    due_at: datetime | None = None  # the pledge's; defaults to the latest the deadline policy allows
+    petition_case: PetitionCase | None = None
+
+
+def concerns_record(
+    *,
+    drafts: list[ConcernDraft],
+    village: Region,
+    household: Household | None,
+    raised_by: Cadre,
+    raised_at: datetime,
+    by,
+    at: datetime,
+    channel: str = Concern.Channel.VISIT,
+    codes: list[ResidentCode] = (),
+) -> list[Concern]:
+    """Several concerns at once (a visit's), each with its outcome: what ``concern_record`` then
+    ``Concern.set_outcome`` or ``commitment_pledge`` write one by one (outcome and its history
+    row, the pledge's commitment and resident code), checked alike, in one bulk insert per table.
+
+    ``codes`` are other fresh resident codes to issue with the pledges' (a visit's own). Everything
+    is checked before anything is written.
+    """
+    deadlines = _Deadlines()
+    concerns, history, commitments = [], [], []
+    for draft in drafts:
+        outcome_values = Concern.outcome_values(draft.outcome, by=by, note=draft.note, petition_case=draft.petition_case, at=at)
+        concern = Concern(
+            household=household,
+            village=village,
+            channel=channel,
+            category=draft.category,
+            urgency=draft.urgency,
+            text=draft.text.strip(),
+            raised_by=raised_by,
+            raised_at=raised_at,
+            outcome=draft.outcome,
+            **outcome_values,
+        )
+        concerns.append(concern)
+        if draft.outcome != Concern.Outcome.NONE:
+            history.append(
+                ConcernHistory(
+                    concern=concern, from_outcome=Concern.Outcome.NONE, to_outcome=draft.outcome, by=by, at=at, note=draft.note.strip()
+                )
+            )
+        if draft.outcome == Concern.Outcome.PLEDGED:
+            owner = draft.owner or raised_by
+            commitments.append(_pledge(concern, owner=owner, text=draft.pledge_text, by=by, due_at=draft.due_at, at=at, deadlines=deadlines))
+        else:
+            # Read by a representation of the concern: known to have no pledge, without a query.
+            Concern.commitment.related.set_cached_value(concern, None)
+    # bulk_create fills each row's foreign key from the object saved just before it.
+    Concern.objects.bulk_create(concerns)
+    ConcernHistory.objects.bulk_create(history)
+    Commitment.objects.bulk_create(commitments)
+    _resident_codes_save([_pledge_code(commitment) for commitment in commitments] + list(codes))
+    if commitments:
+        _sweep_after_pledges()
+    return concerns
+
+
+def _resident_codes_save(codes: list[ResidentCode]) -> None:
+    """Insert fresh codes in one statement; a clash with an existing code (about 1 in 10⁵ at a
+    city's scale of codes) draws them again, up to five times."""
+    if not codes:
+        return
     for attempt in range(5):
-        code = ResidentCode(purpose=purpose, commitment=commitment, created_at=at or timezone.now(), expires_at=expires_at)
         try:
             with transaction.atomic():
-                code.save(force_insert=True)
-            return code
+                ResidentCode.objects.bulk_create(codes)
+            return
         except IntegrityError:
             if attempt == 4:
                 raise
+            for code in codes:
+                code.pk, code.code = None, generate_code()
+
+
+def resident_code_issue(*, purpose: str, expires_at: datetime, commitment: Commitment | None = None, at=None) -> ResidentCode:
+    """A fresh single-use code; a clash with an existing code draws again."""
+    code = ResidentCode(purpose=purpose, commitment=commitment, created_at=at or timezone.now(), expires_at=expires_at)
+    _resident_codes_save([code])
+    return code
 
 
 # The longest comment a resident may leave with a rating.

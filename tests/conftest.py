@@ -120,6 +120,17 @@ def world_households(world) -> dict:
     return {"in": world.household_in, "v2": world.household_v2, "v3": world.household_v3, "out": world.household_out}
 
 
+@pytest.fixture
+def category(db):
+    """A category whose urgent pledges are due within 3 working days; others within 10 (the default)."""
+    from casework.models import DeadlinePolicy, Urgency
+
+    category = f.CategoryFactory()
+    DeadlinePolicy.objects.create(urgency=Urgency.NORMAL, working_days=10)
+    DeadlinePolicy.objects.create(category=category, urgency=Urgency.URGENT, working_days=3)
+    return category
+
+
 def at_once(action, times: int) -> list:
     """Run ``action()`` in ``times`` threads released together, each on its own database
     connection; returns the exceptions raised (an empty list when every run succeeded)."""

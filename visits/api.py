@@ -7,7 +7,6 @@ in a request body is "not found" (400), exactly as if it did not exist.
 import json
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from cadres.access import access_for
+from cadres.models import Cadre
 from casework.models import Concern
 from households.access import Access
 
@@ -59,11 +59,17 @@ class NewestFirst(CursorPagination):
 
 
 def _visits():
-    """Visits with everything their representation reads, in a fixed number of queries."""
+    """Visits with everything their representation (VisitSerializer) reads, in a fixed number of
+    queries; a visit just recorded carries the same lists already."""
     return Visit.objects.select_related(
         "cadre", "recorded_by__cadre", "household", "village", "resident_code"
     ).prefetch_related(
-        Prefetch("concerns", queryset=Concern.objects.select_related("category", "commitment").order_by("pk")), "photos"
+        Prefetch(
+            "concerns",
+            queryset=Concern.objects.select_related("category", "commitment").order_by("pk"),
+            to_attr="concern_list",
+        ),
+        Prefetch("photos", to_attr="photo_list"),
     )
 
 
@@ -75,6 +81,15 @@ def _field_errors(error: ValidationError, fields) -> dict:
     for name, messages in error.message_dict.items():
         errors.setdefault(name if name in fields else api_settings.NON_FIELD_ERRORS_KEY, []).extend(messages)
     return errors
+
+
+def _own_cadre(request) -> Cadre:
+    """The caller's cadre profile from what access_for has read already (id and name), without
+    another query; any other field loads on first use. ``request.user.cadre`` is then this one."""
+    access = _access(request)
+    cadre = Cadre.from_db(None, ["id", "user_id", "name"], [access.cadre_id, request.user.pk, access.display_name])
+    cadre.user = request.user
+    return cadre
 
 
 def _submission(request) -> tuple[object, list]:
@@ -148,24 +163,26 @@ class VisitListCreate(ScopedContextMixin, generics.ListCreateAPIView):
         payload, uploads = _submission(request)
         serializer = self.get_serializer(data=payload)
         serializer.is_valid(raise_exception=True)
-        data = serializer.to_input(cadre=request.user.cadre)
+        data = serializer.to_input(cadre=_own_cadre(request))
         # Before any write: nothing is locked while the photos are resized.
         photos = _photos(uploads)
         try:
-            # A savepoint: a refused visit leaves nothing behind.
-            with transaction.atomic():
-                visit, created = visit_record(data=data, recorded_by=request.user, correct=True)
+            # No savepoint of its own: the service's writes are atomic, and any refusal below rolls
+            # the request's transaction back (DRF's exception handler).
+            visit, created = visit_record(data=data, recorded_by=request.user, correct=True)
         except VisitConflict as conflict:
             raise Conflict(conflict.message) from None
         except ValidationError as error:
             raise serializers.ValidationError(_field_errors(error, serializer.fields)) from None
-        if created and photos:
-            visit_attach_photos(visit=visit, user=request.user, processed=photos, tokens=[])
-        # Read back as any later GET would, so a replay answers byte for byte the same. No scope
-        # filter is needed here: visit_record answered with the caller's own visit (a replay
-        # matches only an identical body, whose visiting cadre is the caller; a correction only
-        # the caller's own visit).
-        visit = _visits().get(pk=visit.pk)
+        if created:
+            # Answered from what was just written, as a read-back would show it (the tests hold the
+            # two byte for byte the same).
+            visit.photo_list = visit_attach_photos(visit=visit, user=request.user, processed=photos, tokens=[])
+        else:
+            # A replay or a correction: read back as any later GET would. No scope filter is needed:
+            # visit_record answered with the caller's own visit (a replay matches only an identical
+            # body, whose visiting cadre is the caller; a correction only the caller's own visit).
+            visit = _visits().get(pk=visit.pk)
         return Response(VisitSerializer(visit, context=self.get_serializer_context()).data, status=201 if created else 200)
 
 

@@ -71,16 +71,12 @@ def photo_tokens_valid(user, tokens) -> list[str]:
     return [t for t in tokens if t.isalnum() and len(t) == 32 and default_storage.exists(_pending_name(user, t))]
 
 
-def visit_attach_photos(*, visit: Visit, user, processed: list[bytes], tokens: list[str]) -> int:
+def visit_attach_photos(*, visit: Visit, user, processed: list[bytes], tokens: list[str]) -> list[VisitPhoto]:
     """Attach new photos and held ones to the visit; held files are then removed."""
-    count = 0
-    for data in processed:
-        VisitPhoto.objects.create(visit=visit, image=ContentFile(data, name="photo.jpg"))
-        count += 1
+    photos = [VisitPhoto.objects.create(visit=visit, image=ContentFile(data, name="photo.jpg")) for data in processed]
     for token in photo_tokens_valid(user, tokens):
         name = _pending_name(user, token)
         with default_storage.open(name) as held:
-            VisitPhoto.objects.create(visit=visit, image=ContentFile(held.read(), name="photo.jpg"))
+            photos.append(VisitPhoto.objects.create(visit=visit, image=ContentFile(held.read(), name="photo.jpg")))
         default_storage.delete(name)
-        count += 1
-    return count
+    return photos

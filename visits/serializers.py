@@ -49,6 +49,25 @@ class ScopedIdField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().visible_to(self.context["access"])
 
 
+class ActiveCategoryField(serializers.PrimaryKeyRelatedField):
+    """An active category by id. Categories are few: they are read once per request, not once
+    per concern."""
+
+    default_error_messages = {"does_not_exist": _("Not found.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Category.objects.filter(is_active=True), pk_field=_id_field(), **kwargs)
+
+    def to_internal_value(self, data):
+        pk = self.pk_field.to_internal_value(data)
+        categories = self.context.get("active_categories")
+        if categories is None:
+            categories = self.context["active_categories"] = {category.pk: category for category in self.get_queryset()}
+        if pk not in categories:
+            self.fail("does_not_exist", pk_value=pk)
+        return categories[pk]
+
+
 class TextUUIDField(serializers.UUIDField):
     """A UUID as text; DRF would also take a number (5 → 00000000-…-0005), a client's mistake."""
 
@@ -105,9 +124,7 @@ def _text(max_length=TEXT_MAX, **kwargs):
 
 
 class ConcernInputSerializer(serializers.Serializer):
-    category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.filter(is_active=True), pk_field=_id_field(), error_messages={"does_not_exist": _("Not found.")}
-    )
+    category = ActiveCategoryField()
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     text = serializers.CharField(max_length=CONCERN_TEXT_MAX)
     outcome = serializers.ChoiceField(choices=Concern.Outcome.choices, default=Concern.Outcome.NONE)
@@ -253,25 +270,33 @@ class HouseholdBriefSerializer(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-class CategorySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["id", "code", "name"]
+# The representations below declare their fields instead of deriving them from the models
+# (ModelSerializer): a visit is answered on every submission, and deriving the fields again for
+# each request was a good part of the endpoint's time.
 
 
-class CommitmentBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Commitment
-        fields = ["id", "text", "status", "due_at"]
+class CategorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.SlugField()
+    name = serializers.CharField()
 
 
-class ConcernSerializer(serializers.ModelSerializer):
+class CommitmentBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    status = serializers.ChoiceField(choices=Commitment.Status.choices)
+    due_at = serializers.DateTimeField()
+
+
+class ConcernSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     category = CategorySerializer()
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    text = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=Concern.Outcome.choices)
+    outcome_note = serializers.CharField()
+    petition_case = serializers.IntegerField(source="petition_case_id", allow_null=True)
     commitment = CommitmentBriefSerializer(allow_null=True, help_text="The pledge, when the outcome is pledged.")
-
-    class Meta:
-        model = Concern
-        fields = ["id", "category", "urgency", "text", "outcome", "outcome_note", "petition_case", "commitment"]
 
 
 class VisitFlagsSerializer(serializers.Serializer):
@@ -284,59 +309,43 @@ class VisitFlagsSerializer(serializers.Serializer):
     copied = serializers.BooleanField(source="flag_copied", help_text="Summary identical to another visit's.")
 
 
-class ResidentCodeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ResidentCode
-        fields = ["code", "expires_at", "used_at", "rating"]
+class ResidentCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    used_at = serializers.DateTimeField(allow_null=True)
+    rating = serializers.ChoiceField(choices=ResidentCode.Rating.choices, allow_blank=True)
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
     cadre = NamedSerializer()
     recorded_by = serializers.SerializerMethodField()
     recorded_on_behalf = serializers.BooleanField(source="is_proxy_entry")
     household = HouseholdBriefSerializer(allow_null=True)
     village = NamedSerializer()
+    kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+    visited_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    backdate_reason = serializers.CharField()
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True)
+    accuracy_m = serializers.IntegerField(allow_null=True)
+    companions = serializers.IntegerField()
+    thoughts = serializers.CharField()
+    wants = serializers.CharField()
+    hopes = serializers.CharField()
+    complaints = serializers.CharField()
+    policies_explained = serializers.CharField()
+    help_delivered = serializers.CharField()
     flags = VisitFlagsSerializer(source="*")
-    concerns = ConcernSerializer(many=True)
+    concerns = ConcernSerializer(many=True, source="concern_list")
     photos = serializers.SerializerMethodField(help_text="The photos' addresses, resized and stripped of metadata.")
     resident_code = serializers.SerializerMethodField(
         help_text="The resident's confirmation code: shown only to the visiting cadre and the recorder."
     )
 
-    class Meta:
-        model = Visit
-        fields = [
-            "id",
-            "cadre",
-            "recorded_by",
-            "recorded_on_behalf",
-            "household",
-            "village",
-            "kind",
-            "visited_at",
-            "received_at",
-            "backdate_reason",
-            "latitude",
-            "longitude",
-            "accuracy_m",
-            "companions",
-            "thoughts",
-            "wants",
-            "hopes",
-            "complaints",
-            "policies_explained",
-            "help_delivered",
-            "flags",
-            "concerns",
-            "photos",
-            "resident_code",
-        ]
-        read_only_fields = fields
-
     def get_photos(self, visit) -> list[str]:
-        return [photo.image.url for photo in visit.photos.all()]
+        return [photo.image.url for photo in visit.photo_list]
 
     @extend_schema_field(NamedSerializer)
     def get_recorded_by(self, visit) -> dict:

@@ -12,12 +12,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.models import Cadre
-from casework.models import Category, Commitment, Concern, PetitionCase, ResidentCode
-from casework.services import commitment_pledge, concern_record, resident_code_issue
+from casework.models import Commitment, ResidentCode
+from casework.services import ConcernDraft, concerns_record
 from households.models import Household, Region
 
 from .models import Visit, VisitAmendment
@@ -56,18 +58,9 @@ class VisitConflict(Exception):
 
 
 @dataclass
-class ConcernInput:
-    """One concern raised on the visit and the outcome chosen for it now (or ``none`` for later)."""
-
-    category: Category
-    urgency: str
-    text: str
-    outcome: str = Concern.Outcome.NONE
-    note: str = ""  # resolved: what was done; not actionable: why
-    pledge_text: str = ""
-    owner: Cadre | None = None  # defaults to the visiting cadre
-    due_at: datetime | None = None  # defaults to the latest the policy allows
-    petition_case: PetitionCase | None = None
+class ConcernInput(ConcernDraft):
+    """One concern raised on the visit and the outcome chosen for it now (or ``none`` for later);
+    a pledge's owner defaults to the visiting cadre."""
 
     def fingerprint(self) -> dict:
         return {
@@ -165,6 +158,7 @@ def visit_record(
     return _resend(data, by=recorded_by, payload_hash=payload_hash, now=now), False
 
 
+@transaction.atomic
 def _resend(data: VisitInput, *, by, payload_hash: str, now: datetime) -> Visit:
     """A different body under a visit's id, taken as the author's correction, as the visit page's."""
     # Locked: of two corrections sent at once the second waits, then finds itself a replay or
@@ -192,6 +186,7 @@ def _resend(data: VisitInput, *, by, payload_hash: str, now: datetime) -> Visit:
 
 
 def _create(data: VisitInput, *, recorded_by, payload_hash: str, now: datetime) -> Visit:
+    """The visit, its concerns with their outcomes, and its resident code: a few bulk inserts."""
     _validate(data, now=now)
     visit = Visit(
         id=data.id,
@@ -216,13 +211,27 @@ def _create(data: VisitInput, *, recorded_by, payload_hash: str, now: datetime) 
         payload_hash=payload_hash,
     )
     _set_flags(visit)
-    visit.resident_code = resident_code_issue(
-        purpose=ResidentCode.Purpose.VISIT, expires_at=now + VISIT_CODE_VALIDITY, at=now
+    visit.resident_code = ResidentCode(
+        purpose=ResidentCode.Purpose.VISIT, created_at=now, expires_at=now + VISIT_CODE_VALIDITY
+    )
+    # The visit's code is issued with its pledges' codes, in one statement.
+    visit.concern_list = concerns_record(
+        drafts=data.concerns,
+        village=visit.village,
+        household=visit.household,
+        raised_by=visit.cadre,
+        raised_at=visit.visited_at,
+        by=recorded_by,
+        at=now,
+        codes=[visit.resident_code],
     )
     visit.save(force_insert=True)
-    concerns = [_raise_concern(visit, item, recorded_by=recorded_by, now=now) for item in data.concerns]
-    visit.concerns.set(concerns)
-    visit.followed_commitments.set(data.followed_commitments)
+    Visit.concerns.through.objects.bulk_create(
+        [Visit.concerns.through(visit_id=visit.pk, concern_id=concern.pk) for concern in visit.concern_list]
+    )
+    Visit.followed_commitments.through.objects.bulk_create(
+        [Visit.followed_commitments.through(visit_id=visit.pk, commitment_id=c.pk) for c in data.followed_commitments]
+    )
     return visit
 
 
@@ -242,30 +251,6 @@ def _validate(data: VisitInput, *, now: datetime):
         raise ValidationError(errors)
 
 
-def _raise_concern(visit: Visit, item: ConcernInput, *, recorded_by, now: datetime) -> Concern:
-    concern = concern_record(
-        household=visit.household,
-        village=visit.village,
-        category=item.category,
-        urgency=item.urgency,
-        text=item.text,
-        raised_by=visit.cadre,
-        raised_at=visit.visited_at,
-    )
-    if item.outcome == Concern.Outcome.PLEDGED:
-        commitment_pledge(
-            concern=concern,
-            owner=item.owner or visit.cadre,
-            text=item.pledge_text,
-            by=recorded_by,
-            due_at=item.due_at,
-            at=now,
-        )
-    elif item.outcome != Concern.Outcome.NONE:
-        concern.set_outcome(item.outcome, by=recorded_by, note=item.note, petition_case=item.petition_case, at=now)
-    return concern
-
-
 def _set_flags(visit: Visit, exclude=None):
     """Integrity flags for a supervisor to review; they never block the cadre.
 
@@ -273,20 +258,22 @@ def _set_flags(visit: Visit, exclude=None):
     visit.flag_proxy = visit.cadre.user_id != visit.recorded_by.pk
     visit.flag_backdated = visit.received_at - visit.visited_at > timedelta(hours=settings.VISIT_BACKDATE_HOURS)
     visit.flag_far = _distance_km(visit) > settings.VISIT_FAR_KM
-    window = timedelta(minutes=settings.VISIT_BURST_MINUTES)
-    nearby = (
-        Visit.objects.filter(
-            cadre=visit.cadre, visited_at__gte=visit.visited_at - window, visited_at__lte=visit.visited_at + window
-        )
-        .exclude(pk=exclude)
-        .count()
-    )
-    visit.flag_burst = nearby + 1 > settings.VISIT_BURST_COUNT
     summary = "\n".join(getattr(visit, name) for name in SUMMARY_FIELDS).strip()
     visit.summary_hash = hashlib.sha256(summary.encode()).hexdigest() if len(summary) >= COPIED_MIN_CHARS else ""
-    visit.flag_copied = (
-        bool(visit.summary_hash) and Visit.objects.filter(summary_hash=visit.summary_hash).exclude(pk=exclude).exists()
+    others = Visit.objects.exclude(pk=exclude).order_by()
+    window = timedelta(minutes=settings.VISIT_BURST_MINUTES)
+    nearby = (
+        others.filter(cadre=OuterRef("pk"), visited_at__gte=visit.visited_at - window, visited_at__lte=visit.visited_at + window)
+        .values("cadre")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    copied = Exists(others.filter(summary_hash=visit.summary_hash)) if visit.summary_hash else Value(False)
+    # Both questions in one round trip, asked of the cadre's row (visit_cadre_idx, visit_summary_hash_idx).
+    nearby_count, visit.flag_copied = (
+        Cadre.objects.filter(pk=visit.cadre.pk).order_by().values_list(Coalesce(Subquery(nearby), 0), copied).get()
+    )
+    visit.flag_burst = nearby_count + 1 > settings.VISIT_BURST_COUNT
 
 
 def _distance_km(visit: Visit) -> float:

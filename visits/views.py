@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from cadres.selectors import cadre_responsibilities, scope_summaries
@@ -55,7 +56,8 @@ def visit_new(request):
     if not (access.is_cadre or access.is_supervisor or access.is_admin):
         messages.error(request, _("Only a cadre can log a visit."))
         return redirect("home")
-    calendar = WorkingCalendar()
+    # Read only when a concern's due date is checked: most visits pledge with the proposed date.
+    calendar = SimpleLazyObject(WorkingCalendar)
     form_kwargs = {"access": access, "my_households": lambda: selectors.my_households(access)}
     initial = {}
     if household_id := request.GET.get("household", ""):
@@ -93,9 +95,8 @@ def _record(request, form, concerns):
     visit_input = VisitInput.from_cleaned(
         form.cleaned_data, concerns=[f.to_input() for f in concerns.forms if f.has_changed()]
     )
-    # A savepoint: a refused visit leaves nothing behind, and the page can still render.
-    with transaction.atomic():
-        return visit_record(data=visit_input, recorded_by=request.user)
+    # The service's writes are atomic: a refused visit leaves nothing behind, and the page can still render.
+    return visit_record(data=visit_input, recorded_by=request.user)
 
 
 def _place_errors(form, error: ValidationError):

@@ -2,7 +2,6 @@
 
 import json
 import re
-import threading
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.staticfiles import finders
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -19,22 +18,15 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.calendar import close_of_business
-from casework.models import Commitment, Concern, DeadlinePolicy, ResidentCode, Urgency
+from casework.models import Commitment, Concern, ResidentCode, Urgency
 from casework.services import deadline_latest
 from tests import factories as f
+from tests.conftest import at_once
 from visits.api import NewestFirst
 from visits.models import Visit, VisitAmendment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VISITS = reverse("api_visits")
-
-
-@pytest.fixture
-def category(db):
-    category = f.CategoryFactory()
-    DeadlinePolicy.objects.create(urgency=Urgency.NORMAL, working_days=10)
-    DeadlinePolicy.objects.create(category=category, urgency=Urgency.URGENT, working_days=3)
-    return category
 
 
 def api_client(user=None, *, language="en", **kwargs) -> APIClient:
@@ -519,24 +511,15 @@ def test_the_documentation_page_uses_only_files_served_by_the_app(world):
 
 
 def post_at_once(user, data, senders: int) -> list[tuple[int, bytes]]:
-    """(status, content) of ``senders`` threads posting the same body at the same moment."""
+    """(status, content) of ``senders`` clients posting the same body at the same moment."""
     clients = [api_client(user) for _ in range(senders)]
-    barrier = threading.Barrier(senders)
-    answers = [None] * senders
+    answers = []
 
-    def send(i):
-        try:
-            barrier.wait(timeout=30)
-            response = post(clients[i], data)
-            answers[i] = (response.status_code, response.content)
-        finally:
-            connections.close_all()
+    def send():
+        response = post(clients.pop(), data)
+        answers.append((response.status_code, response.content))
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(senders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    assert at_once(send, senders) == []
     return answers
 
 

@@ -6,19 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from casework.models import Commitment, Concern, DeadlinePolicy, Urgency
+from casework.models import Commitment, Concern, Urgency
 from casework.services import deadline_latest
 from tests import factories as f
 from visits.models import Visit
 from visits.services import ConcernInput, VisitConflict, VisitInput, visit_record
-
-
-@pytest.fixture
-def category(db):
-    category = f.CategoryFactory()
-    DeadlinePolicy.objects.create(urgency=Urgency.NORMAL, working_days=10)
-    DeadlinePolicy.objects.create(category=category, urgency=Urgency.URGENT, working_days=3)
-    return category
 
 
 def visit_input(world, **overrides):
