@@ -129,11 +129,32 @@ def export_values(rows: QuerySet, *, now: datetime, rungs) -> QuerySet:
 # --- CSV --------------------------------------------------------------------------------------
 
 
+class _CsvLines:
+    """csv.writer writing rows ended by "\n" as COPY does, and quoting a value with a lone
+    carriage return as COPY does too (csv quotes only what contains its line terminator)."""
+
+    def __init__(self):
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def write(self, row) -> None:
+        self.writer.writerow(row)
+        self.buffer.seek(self.buffer.tell() - 2)
+        self.buffer.write("\n")
+
+    def take(self) -> bytes:
+        self.buffer.truncate()
+        data = self.buffer.getvalue().encode()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return data
+
+
 def _csv_lines(lines) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows([[neutralise(str(cell)) for cell in line] for line in lines])
-    return buffer.getvalue().encode()
+    out = _CsvLines()
+    for line in lines:
+        out.write([neutralise(str(cell)) for cell in line])
+    return out.take()
 
 
 def csv_chunks(values: QuerySet, header: Header, progress: Progress = None) -> Iterator[bytes]:
@@ -149,19 +170,16 @@ def csv_chunks(values: QuerySet, header: Header, progress: Progress = None) -> I
 
 def python_csv(values: QuerySet, progress: Progress = None, batch: int = 2_000) -> Iterator[bytes]:
     """The rows through the csv module: the portable way, for databases without COPY."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    out = _CsvLines()
     done = 0
     for row in values.iterator(chunk_size=batch):
-        writer.writerow(row)
+        out.write(row)
         done += 1
         if done % batch == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
+            yield out.take()
             if progress and done % PROGRESS_EVERY == 0:
                 progress(done)
-    yield buffer.getvalue().encode()
+    yield out.take()
     if progress:
         progress(done)
 

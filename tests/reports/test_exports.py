@@ -157,6 +157,7 @@ def test_neutralise_leaves_other_values_alone():
 def test_copy_and_the_portable_writer_write_the_same_csv(world, spread):
     overdue(world, text='Quotes "and", commas\nand a new line', days=5)
     overdue(world, text="=1+1", days=6)
+    overdue(world, text="A lone\rcarriage return", days=7)
     report = selectors.overdue_report(access(world.admin), {})
     values = exports.export_values(report.rows, now=report.now, rungs=report.rungs)
 
