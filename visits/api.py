@@ -84,10 +84,9 @@ def _field_errors(error: ValidationError, fields) -> dict:
 
 
 def _own_cadre(request) -> Cadre:
-    """The caller's cadre profile from what access_for has read already (id and name), without
-    another query; any other field loads on first use. ``request.user.cadre`` is then this one."""
-    access = _access(request)
-    cadre = Cadre.from_db(None, ["id", "user_id", "name"], [access.cadre_id, request.user.pk, access.display_name])
+    """The caller's cadre profile, read with their access; ``request.user.cadre`` is then this one
+    (the representation names the recorder)."""
+    cadre = selectors.own_cadre(_access(request))
     cadre.user = request.user
     return cadre
 

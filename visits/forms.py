@@ -19,6 +19,7 @@ from households.models import Household, Region
 
 from .models import Visit
 from .photos import photos_process
+from .selectors import own_cadre
 from .services import AMENDABLE_FIELDS, ConcernInput
 
 TEXTAREA = {"rows": 2}
@@ -39,9 +40,21 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+class CadreChoiceField(forms.ModelChoiceField):
+    """A cadre in the user's scope; the user's own profile (``own``, read with their access) is
+    taken as it is: checking it against the scope would only cost a query."""
+
+    own: Cadre | None = None
+
+    def to_python(self, value):
+        if self.own is not None and str(value) == str(self.own.pk):
+            return self.own
+        return super().to_python(value)
+
+
 class VisitForm(forms.Form):
     id = forms.UUIDField(widget=forms.HiddenInput)
-    cadre = forms.ModelChoiceField(
+    cadre = CadreChoiceField(
         label=_("visiting cadre"),
         queryset=Cadre.objects.none(),
         help_text=_("Recording for someone else? The visit will show both names."),
@@ -100,6 +113,7 @@ class VisitForm(forms.Form):
         self.fields["village"].widget.choices = CallableChoiceIterator(lambda: self._village_choices(access))
         if access.cadre_id:
             self.initial.setdefault("cadre", access.cadre_id)
+            self.fields["cadre"].own = own_cadre(access)
         if access.cadre_id and not (access.is_supervisor or access.is_inspector or access.is_admin):
             # A cadre with no scope sees only themself: nothing to choose.
             self.fields["cadre"].widget = forms.HiddenInput()
@@ -173,6 +187,22 @@ def _chosen_pk(value) -> int | None:
     return int(value) if value not in (None, "") and str(value).isdigit() else None
 
 
+class CategoryChoiceField(forms.ModelChoiceField):
+    """An active category. The concern forms of one submission share one read of them
+    (``shared``, filled on first use), instead of one query per concern."""
+
+    shared: dict | None = None
+
+    def to_python(self, value):
+        if value in self.empty_values or self.shared is None:
+            return super().to_python(value)
+        if not self.shared:
+            self.shared.update({str(category.pk): category for category in self.queryset})
+        if str(value) not in self.shared:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return self.shared[str(value)]
+
+
 class ConcernForm(forms.Form):
     OUTCOMES = [
         (Concern.Outcome.NONE, _("decide later")),
@@ -182,7 +212,7 @@ class ConcernForm(forms.Form):
         (Concern.Outcome.NOT_ACTIONABLE, _("not actionable")),
     ]
 
-    category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.filter(is_active=True))
+    category = CategoryChoiceField(label=_("category"), queryset=Category.objects.filter(is_active=True))
     urgency = forms.ChoiceField(label=_("urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
     text = forms.CharField(label=_("what the resident needs"), widget=forms.Textarea(attrs=TEXTAREA), max_length=2000)
     outcome = forms.ChoiceField(label=_("outcome"), choices=OUTCOMES, initial=Concern.Outcome.NONE, widget=forms.RadioSelect)
@@ -193,9 +223,10 @@ class ConcernForm(forms.Form):
     )
     petition_case = forms.ModelChoiceField(label=_("petition case"), queryset=PetitionCase.objects.none(), required=False)
 
-    def __init__(self, *args, access: Access, calendar: WorkingCalendar, **kwargs):
+    def __init__(self, *args, access: Access, calendar: WorkingCalendar, categories: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.calendar = calendar
+        self.fields["category"].shared = categories
         self.fields["petition_case"].queryset = PetitionCase.objects.visible_to(access)
 
     def clean(self):
@@ -241,6 +272,13 @@ class ConcernForm(forms.Form):
 
 
 class BaseConcernFormSet(forms.BaseFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = {}  # shared by the forms' category fields
+
+    def get_form_kwargs(self, index):
+        return super().get_form_kwargs(index) | {"categories": self.categories}
+
     def clean(self):
         if any(self.errors):
             return

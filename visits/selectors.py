@@ -5,12 +5,20 @@ from datetime import date, datetime, time
 from django.db.models import BooleanField, Case, F, Max, Q, When
 from django.utils import timezone
 
-from cadres.models import Pairing
+from cadres.models import Cadre, Pairing
 from casework.models import Commitment, Concern
 from households.access import Access
 from households.models import Household, HouseholdTag
 
 from .models import Visit
+
+
+def own_cadre(access: Access) -> Cadre | None:
+    """The user's own cadre profile, from what ``access_for`` has read already (id and name), without
+    another query: any other field loads on first use. None when the user is not a cadre."""
+    if access.cadre_id is None:
+        return None
+    return Cadre.from_db(None, ["id", "user_id", "name"], [access.cadre_id, access.user_id, access.display_name])
 
 
 def period_start(today: date | None = None) -> date:

@@ -105,6 +105,20 @@ def test_a_cadre_records_a_visit_with_a_pledge_and_an_on_the_spot_resolution(cad
     assert cadre_api.get(reverse("api_visit_detail", args=[visit.pk])).json() == answer
 
 
+def test_a_visit_with_five_concerns_takes_the_queries_of_one(cadre_api, world, category):
+    pledge = {"outcome": "pledged", "pledge_text": "Send the repair team"}
+    post(cadre_api, body(world, category))  # the session's idle clock is set
+
+    def queries(*concerns):
+        with CaptureQueriesContext(connection) as captured:
+            assert post(cadre_api, body(world, category, *concerns)).status_code == 201
+        return len(captured)
+
+    one = queries({"text": "Roof leaks", **pledge})
+    five = queries(*[{"text": f"Roof leaks {i}", **pledge} for i in range(3)], {"text": "Form", "outcome": "resolved", "note": "Done"}, {"text": "Later"})
+    assert five == one
+
+
 def test_a_due_date_within_the_policy_is_kept_and_one_beyond_it_is_refused(cadre_api, world, category):
     pledge = {"text": "Roof leaks", "urgency": "urgent", "outcome": "pledged", "pledge_text": "Fix it"}
     latest = timezone.localdate(deadline_latest(category=category, urgency=Urgency.URGENT, pledged_at=timezone.now()))

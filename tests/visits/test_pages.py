@@ -257,6 +257,24 @@ def test_the_visit_form_reads_the_deadline_policies_once(client, world, category
     assert len(response.context["deadlines"]) == 17
 
 
+def test_saving_a_visit_with_five_concerns_takes_the_queries_of_one(client, english, world, category):
+    client.force_login(world.cadre_user)
+    client.get(reverse("home"))  # the session's idle clock is set
+
+    def queries(*concerns):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(reverse("visit_new"), form_data(world, category, *concerns)).status_code == 302
+        return len(captured)
+
+    pledge = {"outcome": "pledged", "pledge_text": "Send the repair team"}
+    one = queries({"text": "Roof leaks", **pledge})
+    five = queries(*[{"text": f"Roof leaks {i}", **pledge} for i in range(3)], {"text": "Form", "outcome": "resolved", "note": "Done"}, {"text": "Later"})
+    assert five == one
+    hidden = f.CategoryFactory(code="retired", name="Retired", is_active=False)
+    response = client.post(reverse("visit_new"), form_data(world, hidden, {"text": "Roof leaks"}))
+    assert "Select a valid choice" in str(response.context["concerns"].forms[0].errors["category"])
+
+
 def test_the_late_entry_hint_follows_the_setting(client, english, world, category, settings):
     settings.VISIT_BACKDATE_HOURS = 48
     client.force_login(world.cadre_user)
