@@ -121,7 +121,7 @@ def export_values(rows: QuerySet, *, now: datetime, rungs) -> QuerySet:
         "extension_count",
         figures.days_overdue_sql(now),
         _labels((bucket.q(now), bucket.label) for bucket in figures.AGING_BUCKETS),
-        _labels((When(level_id=rung.pk).condition, rung.name) for rung in rungs),
+        figures.escalation_level(rungs, labels={rung.pk: neutralise(rung.name) for rung in rungs}),
         _labels(((When(status=value).condition, label) for value, label in Commitment.Status.choices), F("status")),
     )
 

@@ -17,7 +17,21 @@ So far, what the overdue-case report needs:
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import DateTimeField, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Escalation, EscalationRule
@@ -92,10 +106,28 @@ def escalation_rungs() -> list[EscalationRule]:
     return list(EscalationRule.objects.filter(subject=EscalationRule.Subject.COMMITMENT).order_by("offset_days", "pk"))
 
 
-def escalation_level(commitment: str = "pk") -> Subquery:
-    """The id of the highest commitment rung reached by the commitment at ``commitment`` (an
-    outer reference), or NULL when it has reached none. Uses the unique (commitment, rung) index."""
-    reached = Escalation.objects.filter(
-        commitment_id=OuterRef(commitment), rule__subject=EscalationRule.Subject.COMMITMENT
-    ).order_by("-rule__offset_days", "-rule_id")
-    return Subquery(reached.values("rule_id")[:1], output_field=IntegerField())
+def escalation_level(rungs: list[EscalationRule], *, labels: dict | None = None, commitment: str = "pk"):
+    """The highest of ``rungs`` (from ``escalation_rungs``) reached by the commitment at
+    ``commitment`` (an outer reference): the rung's id, or its entry in ``labels`` (by rung id);
+    NULL when it has reached none.
+
+    One aggregate over the item's escalation rows, read from the unique (commitment, rung) index
+    alone: the rungs' order is known here, so the database needs no join or sort per row.
+    """
+    if not rungs:
+        return Value(None, output_field=CharField() if labels else IntegerField())
+    rank = Case(*(When(rule_id=rung.pk, then=Value(i)) for i, rung in enumerate(rungs)), output_field=IntegerField())
+    values = [labels[rung.pk] if labels else rung.pk for rung in rungs]
+    level = Case(
+        *(When(top=i, then=Value(value)) for i, value in enumerate(values)),
+        output_field=CharField() if labels else IntegerField(),
+    )
+    reached = (
+        Escalation.objects.filter(commitment_id=OuterRef(commitment), rule_id__in=[rung.pk for rung in rungs])
+        .order_by()
+        .values("commitment_id")
+        .annotate(top=Max(rank))
+        .annotate(level=level)
+        .values("level")
+    )
+    return Subquery(reached, output_field=level.output_field)

@@ -4,7 +4,6 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Unit
 from casework.models import Category
 from households.access import Access, path_q
 from households.models import Region
@@ -13,15 +12,6 @@ from . import figures
 
 # Query parameters that are not filters: the page cursor and the export format.
 NOT_FILTERS = ("after", "format")
-
-
-def _ancestor_paths(paths) -> set[str]:
-    """Every proper ancestor of the given region paths ("330100000000/330102000000/" → "330100000000/")."""
-    ancestors = set()
-    for path in paths:
-        codes = path.strip("/").split("/")
-        ancestors.update("/".join(codes[:i]) + "/" for i in range(1, len(codes)))
-    return ancestors
 
 
 class OverdueFilterForm(forms.Form):
@@ -34,13 +24,7 @@ class OverdueFilterForm(forms.Form):
         empty_label=_("All of my scope"),
         error_messages={"invalid_choice": _("Choose a region within your scope.")},
     )
-    unit = forms.ModelChoiceField(
-        queryset=Unit.objects.none(),
-        required=False,
-        label=_("Owner's unit"),
-        empty_label=_("Any unit"),
-        error_messages={"invalid_choice": _("Choose one of the units listed.")},
-    )
+    unit = forms.CharField(required=False, max_length=100, label=_("Owner's unit (name)"))
     cadre = forms.CharField(required=False, max_length=50, label=_("Owner cadre (name)"))
     category = forms.ModelChoiceField(
         queryset=Category.objects.all(),
@@ -61,21 +45,21 @@ class OverdueFilterForm(forms.Form):
     def __init__(self, data, *, access: Access, rungs, **kwargs):
         super().__init__(data, **kwargs)
         self.access = access
-        paths = access.scope_paths
-        in_scope = Region.objects.all() if access.is_admin else Region.objects.filter(path_q("path", paths))
-        # Any region in scope is accepted; the list offers regions down to the township, and the
-        # villages too when the scope is a township or smaller (a city's thousands would not fit).
-        self.fields["region"].queryset = in_scope
-        top = min((path.count("/") for path in paths), default=Region.Level.CITY)
-        listed = in_scope.filter(level__lte=max(Region.Level.TOWNSHIP, top + 1)).order_by("path")
+        self.fields["region"].queryset = in_scope = (
+            Region.objects.all() if access.is_admin else Region.objects.filter(path_q("path", access.scope_paths))
+        )
+        # Any region in scope is accepted. The list is kept short whatever the scope's size: the
+        # scope's regions and their children, and the children of the region chosen, to drill down.
+        roots = Q(parent__isnull=True) if access.is_admin else Q(path__in=access.scope_paths)
+        listed = Q(pk__in=in_scope.filter(roots).values("pk")) | Q(parent__in=in_scope.filter(roots).values("pk"))
+        chosen = str(self.data.get("region", ""))
+        if chosen.isdigit():
+            listed |= Q(pk=chosen) | Q(parent_id=chosen)
+        options = list(in_scope.filter(listed).order_by("path").only("pk", "name", "level"))
+        top = min((region.level for region in options), default=Region.Level.CITY)
         self.fields["region"].widget.choices = [("", self.fields["region"].empty_label)] + [
-            (region.pk, "\u3000" * (region.level - top) + region.name) for region in listed.only("pk", "name", "level")
+            (region.pk, "\u3000" * (region.level - top) + region.name) for region in options
         ]
-        # Units of the regions in scope and of the governments above them (whose cadres work there).
-        units = Unit.objects.all()
-        if not access.is_admin:
-            units = units.filter(path_q("region__path", paths) | Q(region__path__in=_ancestor_paths(paths)))
-        self.fields["unit"].queryset = units.order_by("region__path", "name")
         self.fields["bucket"].choices = [("", _("Any"))] + [(b.code, b.label) for b in figures.AGING_BUCKETS]
         self.rungs = {rung.pk: rung for rung in rungs}
         self.fields["level"].choices = (

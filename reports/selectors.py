@@ -16,17 +16,20 @@ from . import figures
 from .forms import OverdueFilterForm
 
 PAGE_SIZE = 50
+# The page counts its rows up to this many, then says "more than": counting a whole city's
+# overdue list would cost more than showing its first page.
+COUNT_SHOWN = 10_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def overdue_rows(access: Access, filters: dict, *, now: datetime) -> QuerySet:
+def overdue_rows(access: Access, filters: dict, *, now: datetime, rungs: list) -> QuerySet:
     """Overdue commitments the viewer may see, narrowed by the cleaned ``filters`` of
     ``OverdueFilterForm``, oldest due first; each annotated with ``level_id`` (its escalation level)."""
     rows = figures.overdue_commitments(Commitment.objects.visible_to(access), now)
     if region := filters.get("region"):
         rows = rows.filter(village__path__startswith=region.path)
     if unit := filters.get("unit"):
-        rows = rows.filter(owner__unit=unit)
+        rows = rows.filter(owner__unit__name__icontains=unit)
     if cadre := filters.get("cadre"):
         rows = rows.filter(owner__name__icontains=cadre)
     if category := filters.get("category"):
@@ -37,7 +40,7 @@ def overdue_rows(access: Access, filters: dict, *, now: datetime) -> QuerySet:
         rows = rows.filter(pledged_at__gte=start_of_day(start))
     if end := filters.get("pledged_to"):
         rows = rows.filter(pledged_at__lt=start_of_day(end + timedelta(days=1)))
-    rows = rows.annotate(level_id=figures.escalation_level())
+    rows = rows.annotate(level_id=figures.escalation_level(rungs))
     if level := filters.get("level"):
         rows = rows.filter(level_id__isnull=True) if level == "none" else rows.filter(level_id=int(level))
     return rows.order_by("due_at", "pk")
@@ -66,6 +69,11 @@ def after(rows: QuerySet, due_at: datetime, pk: int) -> QuerySet:
     # The leading ``due_at >=`` bound lets PostgreSQL start the due-date index scan at the
     # cursor; written only as the OR below, the planner cannot use the index for it.
     return rows.filter(due_at__gte=due_at).filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
+
+
+def count_upto(rows: QuerySet, limit: int) -> int:
+    """How many rows there are, counting no further than ``limit``."""
+    return rows.order_by().values("pk")[:limit].count()
 
 
 def with_related(rows: QuerySet) -> QuerySet:
@@ -142,6 +150,6 @@ def overdue_report(access: Access, data, *, now: datetime | None = None) -> Repo
     form = OverdueFilterForm(data, access=access, rungs=rungs)
     report = Report(form=form, rungs=rungs, now=now or timezone.now())
     if form.is_valid():
-        report.rows = overdue_rows(access, form.cleaned_data, now=report.now)
+        report.rows = overdue_rows(access, form.cleaned_data, now=report.now, rungs=rungs)
         report.scope = report_scope(access, form.cleaned_data.get("region"))
     return report

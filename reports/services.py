@@ -101,6 +101,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
             report = selectors.overdue_report(access_for(job.user), job.filters, now=job.as_of)
             if report.rows is None:
                 raise ValueError(f"filters no longer valid: {report.form.errors.as_text()}")
+            _job_update(job, rows_total=report.rows.count())
             done = _write_export_file(job, report)
         with transaction.atomic():
             change_status(
@@ -145,9 +146,9 @@ def _write_export_file(job: ExportJob, report: selectors.Report) -> int:
             values = exports.export_values(report.rows, now=report.now, rungs=report.rungs)
             done = exports.xlsx_write(out, values, export_header(report), progress)
         else:
-            rows = selectors.with_related(report.rows)[: exports.PDF_MAX_ROWS]
-            pdf = exports.pdf_bytes(rows.iterator(), export_header(report), now=report.now, rungs=report.rungs, progress=progress)
-            done = min(job.rows_total, exports.PDF_MAX_ROWS)
+            rows = list(selectors.with_related(report.rows)[: exports.PDF_MAX_ROWS])
+            done = len(rows)
+            pdf = exports.pdf_bytes(rows, export_header(report), now=report.now, rungs=report.rungs, progress=progress)
             out.write(pdf)
         out.seek(0)
         stamp = timezone.localtime(job.as_of)

@@ -8,6 +8,7 @@ with the reason. Filters outside the viewer's scope are refused with a message n
 import tempfile
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -63,7 +64,8 @@ def overdue_report(request):
         if cursor is None:
             messages.warning(request, _("That page link is not valid any more: here is the first page."))
     page = selectors.overdue_page(report.rows, cursor=cursor)
-    return _page(request, report, page=page, total=report.rows.count(), cursor=cursor)
+    total = selectors.count_upto(report.rows, selectors.COUNT_SHOWN + 1)
+    return _page(request, report, page=page, total=total, cursor=cursor)
 
 
 def _page(request, report, *, page=None, total=None, cursor=None, status=200):
@@ -82,13 +84,16 @@ def _page(request, report, *, page=None, total=None, cursor=None, status=200):
             "first_page": cursor is not None,
             "filters": filters,
             "formats": ExportFormat.choices,
+            "count_shown": selectors.COUNT_SHOWN,
         },
         status=status,
     )
 
 
 def _export(request, report, format: str):
-    row_count = report.rows.count()
+    # Counted only as far as it takes to decide: a larger export is counted by its job.
+    limit = exports.PDF_MAX_ROWS if format == ExportFormat.PDF else settings.EXPORT_ASYNC_ROWS
+    row_count = selectors.count_upto(report.rows, limit + 1)
     if format == ExportFormat.PDF and row_count > exports.PDF_MAX_ROWS:
         report.form.add_error(
             None,

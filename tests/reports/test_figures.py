@@ -82,7 +82,10 @@ def test_the_escalation_level_is_the_highest_commitment_rung_reached(world):
         f.EscalationFactory(commitment=climbed, rule=rule)
     untouched = pledge(world, overdue_by=timedelta(days=1))
 
-    levels = dict(Commitment.objects.annotate(level=figures.escalation_level()).values_list("pk", "level"))
+    rungs = figures.escalation_rungs()
+    levels = dict(Commitment.objects.annotate(level=figures.escalation_level(rungs)).values_list("pk", "level"))
+    names = Commitment.objects.annotate(level=figures.escalation_level(rungs, labels={r.pk: r.code.upper() for r in rungs}))
 
+    assert [rule.code for rule in rungs] == ["reminder", "due", "week", "month"]
     assert levels == {climbed.pk: week.pk, untouched.pk: None}
-    assert [rule.code for rule in figures.escalation_rungs()] == ["reminder", "due", "week", "month"]
+    assert dict(names.values_list("pk", "level")) == {climbed.pk: "WEEK", untouched.pk: None}
