@@ -464,6 +464,12 @@ class CommitmentProgress(models.Model):
         return self.text[:40]
 
 
+class CommitmentRequestQuerySet(ScopedQuerySet, models.QuerySet):
+    def visible_to(self, access: Access):
+        """A request is seen by whoever sees its commitment."""
+        return self.filter(commitment__in=Commitment.objects.visible_to(access))
+
+
 class CommitmentRequest(models.Model):
     """An extension or a cancellation, asked by the owner and decided by a supervisor."""
 
@@ -498,6 +504,8 @@ class CommitmentRequest(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
+
+    objects = CommitmentRequestQuerySet.as_manager()
     class Meta:
         verbose_name = _("commitment request")
         verbose_name_plural = _("commitment requests")

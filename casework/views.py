@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -247,8 +247,7 @@ def _decided_message(item: CommitmentRequest) -> str:
 @login_required
 @require_POST
 def commitment_decide(request, pk):
-    visible = Commitment.objects.visible_to(request.access)
-    item = get_object_or_404(CommitmentRequest.objects.filter(commitment__in=visible), pk=pk)
+    item = CommitmentRequest.objects.get_visible_or_404(request.access, pk=pk)
     commitment = item.commitment = _commitment(request, item.commitment_id)
     return _act(
         request,

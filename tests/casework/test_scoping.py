@@ -45,3 +45,20 @@ def test_petition_cases_are_only_for_their_owning_leader_and_region_scopes(world
             "admin": set(rows),
         },
     )
+
+
+def test_requests_are_visible_to_whoever_sees_their_commitment(world):
+    from casework.models import CommitmentRequest
+
+    rows = {
+        name: CommitmentRequest.objects.create(
+            commitment=f.CommitmentFactory(concern__household=h, owner=world.cadre if name != "out" else world.outsider),
+            kind=CommitmentRequest.Kind.CANCELLATION,
+            reason="Duplicate",
+            requested_by=world.cadre_user,
+        )
+        for name, h in world_households(world).items()
+    }
+    # The cadre owns the three in county A, so sees all three; others see by household and region.
+    expected = dict(HOUSEHOLD_VISIBILITY, cadre={"in", "v2", "v3"})
+    assert_visibility(world, CommitmentRequest, rows, expected)
