@@ -3,7 +3,7 @@
 # Leaves the city loaded for the other benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(bench/postgres.sh | tail -1)"
+source bench/database.sh
 export DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.local
 [[ -x .venv/bin/python ]] || ./dev lint >/dev/null  # creates the environment
 .venv/bin/python manage.py migrate -v0

@@ -3,7 +3,7 @@
 # Needs the city from bench/seed_scale.sh in the benchmark cluster; leaves it swept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(bench/postgres.sh | tail -1)"
+source bench/database.sh
 # As in production: DEBUG off (no query log); the benchmark captures the statements itself.
 export DATABASE_URL DJANGO_DEBUG=false
 .venv/bin/python manage.py migrate -v0

@@ -3,7 +3,7 @@
 # Needs the city from bench/seed_scale.sh in the benchmark cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(bench/postgres.sh | tail -1)"
+source bench/database.sh
 # As in production: DEBUG off (no query log, no static-file rescans on each request).
 export DATABASE_URL DJANGO_DEBUG=false
 # Each pledge publishes a sweep after its commit: an in-process broker takes them, so that a run
