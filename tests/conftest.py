@@ -131,31 +131,36 @@ def category(db):
     return category
 
 
-def at_once(action, times: int) -> list:
-    """Run ``action()`` in ``times`` threads released together, each on its own database
-    connection; returns the exceptions raised (an empty list when every run succeeded)."""
+def race(*actions) -> list:
+    """Run each action in its own thread, released together, each on its own database
+    connection; returns, in order, what each returned or the exception it raised."""
     import threading
 
     from django.db import connection
 
-    barrier = threading.Barrier(times)
-    errors = []
+    barrier = threading.Barrier(len(actions))
+    outcomes: list = [None] * len(actions)
 
-    def run():
+    def run(index, action):
         try:
             barrier.wait(timeout=10)
-            action()
+            outcomes[index] = action()
         except Exception as error:  # noqa: BLE001 - handed back to the test
-            errors.append(error)
+            outcomes[index] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run) for _ in range(times)]
+    threads = [threading.Thread(target=run, args=(i, action)) for i, action in enumerate(actions)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    return errors
+    return outcomes
+
+
+def at_once(action, times: int) -> list:
+    """``action`` ``times`` times at once; returns the exceptions raised (empty when all succeeded)."""
+    return [outcome for outcome in race(*[action] * times) if isinstance(outcome, Exception)]
 
 
 @contextmanager
