@@ -5,9 +5,11 @@ import tempfile
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cadres.access import access_for
 from config.celery_app import enqueue_on_commit
@@ -162,7 +164,12 @@ def export_filename(format: str, at: datetime) -> str:
 
 @transaction.atomic
 def snapshot_save(*, user, report: selectors.Report, title: str = "") -> OverdueSnapshot:
-    """Freeze the report's rows as they are now: values copied, never updated afterwards."""
+    """Freeze the report's rows as they are now: values copied, never updated afterwards.
+
+    Refuses (ValidationError, nothing saved) a list longer than SNAPSHOT_MAX_ROWS.
+    """
+    if report.rows.count() > SNAPSHOT_MAX_ROWS:
+        raise ValidationError(_("A snapshot holds at most %(max)s rows: narrow the filters.") % {"max": SNAPSHOT_MAX_ROWS})
     levels = report.levels
     snapshot = OverdueSnapshot.objects.create(
         created_by=user, created_at=report.now, title=title.strip(), row_count=0, **_record_fields(report)

@@ -11,6 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -189,12 +190,11 @@ def snapshot_create(request):
     report = selectors.overdue_report(request.access, request.POST)
     if report.rows is None:
         return _page(request, report, status=400)
-    if report.rows.count() > services.SNAPSHOT_MAX_ROWS:
-        report.form.add_error(
-            None, _("A snapshot holds at most %(max)s rows: narrow the filters.") % {"max": services.SNAPSHOT_MAX_ROWS}
-        )
+    try:
+        snapshot = services.snapshot_save(user=request.user, report=report, title=request.POST.get("title", "")[:200])
+    except ValidationError as refusal:
+        report.form.add_error(None, refusal)
         return _page(request, report, status=400)
-    snapshot = services.snapshot_save(user=request.user, report=report, title=request.POST.get("title", "")[:200])
     messages.success(request, _("Snapshot saved: %(count)s rows, as they are now.") % {"count": snapshot.row_count})
     return redirect("snapshot_detail", pk=snapshot.pk)
 

@@ -103,3 +103,17 @@ def test_snapshot_rows_cannot_be_changed_in_the_admin(client, world, spread):
     assert client.post(reverse("admin:reports_overduesnapshot_delete", args=[snapshot.pk]), {"post": "yes"}).status_code == 403
     assert OverdueSnapshot.objects.filter(pk=snapshot.pk).exists()
     assert timezone.now() - snapshot.created_at < timedelta(minutes=1)
+
+
+def test_a_list_longer_than_a_snapshot_holds_is_refused_and_nothing_is_saved(client, world, spread, monkeypatch):
+    from reports import services
+
+    monkeypatch.setattr(services, "SNAPSHOT_MAX_ROWS", 1)  # the spread has two rows in township 1
+    client.cookies["django_language"] = "en"
+    client.force_login(world.inspector)
+
+    response = save(client, region=world.t1.pk)
+
+    assert response.status_code == 400
+    assert "A snapshot holds at most 1 rows" in response.content.decode()
+    assert not OverdueSnapshot.objects.exists()
