@@ -307,3 +307,18 @@ def test_a_large_scope_offers_the_users_own_villages_for_a_forum(client, world, 
     offered = {value for value, _label in form.fields["village"].widget.choices if value}
     assert offered == {world.v1.pk, world.v2.pk}  # covered villages, not all of county A
     assert form.fields["village"].queryset.filter(pk=world.v3.pk).exists()  # still accepted
+
+
+def test_the_household_and_visit_pages_link_each_pledge_to_its_page(client, english, world, category):
+    visit = f.VisitFactory(cadre=world.cadre, household=world.household_in)
+    commitment = f.CommitmentFactory(concern__household=world.household_in, owner=world.cadre, extension_count=1)
+    Commitment.objects.filter(pk=commitment.pk).update(due_at=commitment.due_at + timedelta(days=5))
+    visit.concerns.add(commitment.concern)
+    client.force_login(world.supervisor)
+    link = f'href="{reverse("commitment_detail", args=[commitment.pk])}"'
+
+    household = client.get(reverse("household_detail", args=[world.household_in.pk])).content.decode()
+    visit_page = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+
+    assert link in household and link in visit_page
+    assert "extended 1 time" in visit_page
