@@ -56,6 +56,8 @@ def email_deliver(message: Message, *, addresses) -> None:
 
 def robot_deliver(message: Message, *, url: str) -> None:
     """A WeCom / DingTalk style group robot: JSON POST of a text message; errcode 0 is success."""
+    if not url.startswith(("http://", "https://")):
+        raise DeliveryError("robot: only http and https addresses are called")
     link = f"{settings.SITE_URL.rstrip('/')}{message.url}" if settings.SITE_URL else message.url
     payload = {"msgtype": "text", "text": {"content": f"{message.title}\n{message.body}\n{link}"}}
     request = urllib.request.Request(

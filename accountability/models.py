@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -94,7 +95,8 @@ class RobotWebhook(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.WECOM)
-    url = models.URLField(_("webhook address"), max_length=500)
+    # Only web addresses: the sender opens it with urllib, which would also read ftp:// or file://.
+    url = models.URLField(_("webhook address"), max_length=500, validators=[URLValidator(schemes=["http", "https"])])
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

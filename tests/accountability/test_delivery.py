@@ -252,3 +252,12 @@ def test_the_digest_tells_each_supervisor_about_their_scope_once_a_day(people, l
 
     assert digest_send(now=NOW + timedelta(hours=2)) == 0
     assert Notification.objects.filter(recipient=people.supervisor).count() == 1
+
+
+def test_a_group_robot_must_have_a_web_address(people):
+    from django.core.exceptions import ValidationError
+
+    robot = RobotWebhook(region=people.t1, name="Odd", url="ftp://127.0.0.1/robot")
+    with pytest.raises(ValidationError) as refused:
+        robot.full_clean()
+    assert "url" in refused.value.message_dict
