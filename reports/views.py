@@ -6,7 +6,6 @@ with the reason. Filters outside the viewer's scope are refused with a message n
 """
 
 import tempfile
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,9 +16,10 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse, Strea
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from . import exports, selectors, services
+from . import exports, permissions, selectors, services
 from .models import ExportAudit, ExportFormat, ExportJob, OverdueSnapshot
 
 LOG_PAGE_SIZE = 50
@@ -31,20 +31,10 @@ CONTENT_TYPES = {
 }
 
 
-def _forbidden(request, reason: str):
-    return render(request, "reports/forbidden.html", {"reason": reason}, status=403)
-
-
-def readers_only(view):
-    """The report's pages answer 403, saying why, to anyone without a scope to read."""
-
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not (request.access.is_inspector or request.access.is_supervisor or request.access.is_admin):
-            return _forbidden(request, _("The overdue report is for supervisors, discipline inspectors and administrators."))
-        return view(request, *args, **kwargs)
-
-    return checked
+# The report's pages answer 403, saying why, to anyone without a scope to read.
+readers_only = permissions.readers_only(
+    gettext_lazy("The overdue report is for supervisors, discipline inspectors and administrators.")
+)
 
 
 @login_required
@@ -174,7 +164,7 @@ def export_job_download(request, pk):
 def export_log(request):
     """The export audit log: discipline inspectors read the exports of their scope."""
     if not (request.access.is_inspector or request.access.is_admin):
-        return _forbidden(request, _("The export log is for discipline inspectors and administrators."))
+        return permissions.forbidden(request, _("The export log is for discipline inspectors and administrators."))
     audits = ExportAudit.objects.visible_to(request.access).select_related("user__cadre")
     page = Paginator(audits, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/export_log.html", {"page": page})
