@@ -1,7 +1,7 @@
 """Figures, each defined once (DESIGN.md §4): every page, export, digest and API that shows one
 takes it from here, so that two screens never disagree about what a number means.
 
-So far, what the overdue-case report needs:
+For the overdue-case report:
 
 - **overdue**: an open commitment whose due date has passed (``Commitment.objects.overdue(now)``);
   derived from the due date, never stored, and counted from the due date, not from when a job
@@ -12,15 +12,76 @@ So far, what the overdue-case report needs:
   whole day past due, counts in the first bucket);
 - **escalation level**: the highest rung of the commitment ladder an item has reached, read from
   its ``accountability.Escalation`` rows (the rung with the most days after the due date).
+
+For the dashboard and the performance archive (``area_figures``, ``child_area_figures``,
+``cadre_figures``, ``unit_figures``, ``concerns_by_category``, ``monthly_trend``). A period is a
+closed range of local (Asia/Shanghai) calendar days; "in the period" means from its first day's
+midnight to the midnight after its last day. Every row is scoped: only what
+``visible_to(access)`` returns counts, and, for a region, only rows under its path; with no
+region, "the viewer's scope" is the supervised or inspected subtrees (everything for an
+administrator; a cadre without a scope sees their own rows). Each function runs a fixed number of
+queries whatever the data size.
+
+- **households**: active households (status *active* now) living in the area (their village).
+- **visits**: in-person visits (every kind but the phone callback, which never counts) visited
+  in the period, in the area by the visit's village.
+- **visit coverage**: active households with at least one in-person visit in the period (by
+  anyone) ÷ active households; households never visited count in the denominator.
+- **villages covered**: villages with a contact cadre (contact point) or a posted cadre in force
+  on the period's last day (today for a period still running) ÷ villages.
+- **cadres covered**: active cadres (of units in the area) with a contact village, a posting or a
+  pairing in force on that day ÷ active cadres.
+- **never acted on**: concerns raised in the period that, at ``now``, still have no outcome and
+  were raised more than N days before ``now`` ÷ concerns raised in the period. N is the concern
+  rung of the escalation ladder that reaches the inspectors (30 in the seeded ladder, "只记不办"),
+  else the latest active concern rung, else ``NEVER_ACTED_ON_DAYS``; calendar days.
+- **on time**: commitments whose current due date (the approved one, after any extensions) falls
+  in the period, confirmed (status confirmed, ``closed_at``) at or before it ÷ those due in the
+  period. Cancelled commitments are left out of both; one confirmed late, or still open, counts
+  in the denominator only. An extended commitment counts in the period of its new due date.
+- **overdue** and **aging**: open and past due at ``now``, whatever the period (live).
+- **satisfaction**: commitments' resident codes used (rated) in the period: satisfied or basically
+  satisfied ÷ rated. A visit's rating is a sign of contact (see confirmation), not of satisfaction
+  with what was done. Always shown next to the reopen rate.
+- **reopen**: status changes into *reopened* in the period ÷ reports of done (changes into
+  *reported done*) in the period, from the commitments' history; a report in one period reopened
+  in the next counts each in its own period.
+- **burden**: companions per in-person visit in the period (None without visits); heavy: visits
+  with more than two companions ÷ visits.
+- **confirmation**: resident codes used (whatever the rating) ÷ codes offered: those of the
+  period's in-person visits, plus commitment codes issued in the period; a code used later still
+  counts for the period it was offered in.
+- **petitions** (None when the area has never had a case): cases registered in the period; on-time
+  acceptance: cases whose acceptance deadline falls in the period, accepted or declined by it ÷
+  those; on-time reply: cases whose handling deadline (``handle_due_at``) falls in the period,
+  replied by it ÷ those; repeat rate: cases registered in the period as a repeat of an earlier one
+  ÷ cases registered; satisfaction: cases replied in the period and evaluated, satisfied or
+  basically satisfied ÷ evaluated.
+- **cadre figures** count the cadre's own rows the viewer sees: in-person visits they made;
+  coverage: active households paired with them on the period's last day (today if running)
+  that they visited in person in the period ÷ those households; regularity: months with an
+  in-person visit ÷ months of the period begun by ``now``; burst share: the largest month's
+  in-person visits ÷ their in-person visits; on time, overdue, satisfaction and reopen as above
+  for the commitments they own; pledged: pledged in the period; confirmed: confirmed in the
+  period; flagged visits: visits of any kind in the period with an integrity flag (for review,
+  never a penalty). A unit's figures are its cadres' summed, numerators and denominators apart.
+- **concerns by category**: concerns raised in the period per child region and category, with
+  the distinct households that raised them (village-level concerns have none), and per category
+  the concerns raised in each of the twelve months ending with the period's.
+- **monthly trend**: in-person visits per month, and pledges overdue at each month's end (pledged
+  and due before it, not closed by it; the due date is today's, so an extension granted later
+  moves a pledge out of the months it was overdue in).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DateTimeField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -29,13 +90,29 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
+from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Escalation, EscalationRule
-from casework.models import Commitment
+from cadres.models import Cadre, ContactPoint, Pairing, Posting, Unit
+from casework.calendar import start_of_day
+from casework.models import (
+    Category,
+    Commitment,
+    CommitmentTransition,
+    Concern,
+    PetitionCase,
+    PetitionEvent,
+    ResidentCode,
+)
+from households.access import Access, path_q
+from households.models import Household, Region
+from visits.models import Visit
 
 DAY = timedelta(days=1)
 
@@ -131,3 +208,653 @@ def escalation_level(rungs: list[EscalationRule], *, labels: dict | None = None,
         .values("level")
     )
     return Subquery(reached, output_field=level.output_field)
+
+
+# --- the dashboard's and the archive's figures (DESIGN.md §4) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed range of calendar days, local time (Asia/Shanghai)."""
+
+    kind: str  # "month" | "quarter" | "year" | "custom"
+    start: date  # first day, inclusive
+    end: date  # last day, inclusive
+
+    KINDS = ("month", "quarter", "year", "custom")
+
+    def __post_init__(self):
+        if self.kind not in self.KINDS:
+            raise ValueError(f"unknown period kind {self.kind!r}")
+        if self.end < self.start:
+            raise ValueError("a period cannot end before it starts")
+
+    @classmethod
+    def of(cls, kind: str, day: date) -> "Period":
+        """The month, quarter or year containing ``day``."""
+        if kind == "month":
+            first_month, months = day.month, 1
+        elif kind == "quarter":
+            first_month, months = 3 * ((day.month - 1) // 3) + 1, 3
+        elif kind == "year":
+            first_month, months = 1, 12
+        else:
+            raise ValueError(f"{kind!r} is not a calendar period")
+        start = date(day.year, first_month, 1)
+        return cls(kind, start, _add_months(start, months) - DAY)
+
+    def previous(self) -> "Period":
+        """The same kind and length just before."""
+        if self.kind == "custom":
+            return Period("custom", self.start - (self.end - self.start) - DAY, self.start - DAY)
+        return Period.of(self.kind, self.start - DAY)
+
+    def months(self) -> list[date]:
+        """The first day of each month the period touches."""
+        months, month = [], self.start.replace(day=1)
+        while month <= self.end:
+            months.append(month)
+            month = _add_months(month, 1)
+        return months
+
+    @property
+    def is_calendar(self) -> bool:
+        """A whole month, quarter or year (what rollups hold)."""
+        return self.kind != "custom"
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[first moment, first moment after) in aware datetimes."""
+        return start_of_day(self.start), start_of_day(self.end + DAY)
+
+    def q(self, field: str) -> Q:
+        """Rows whose ``field`` (a datetime) falls in the period."""
+        start, stop = self.bounds()
+        return Q(**{f"{field}__gte": start, f"{field}__lt": stop})
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return _("%(year)d-%(month)02d") % {"year": self.start.year, "month": self.start.month}
+        if self.kind == "quarter":
+            return _("%(year)d Q%(quarter)d") % {"year": self.start.year, "quarter": (self.start.month + 2) // 3}
+        if self.kind == "year":
+            return _("year %(year)d") % {"year": self.start.year}
+        return _("%(start)s to %(end)s") % {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: int
+    denominator: int
+
+    @property
+    def rate(self) -> float | None:
+        """None when the denominator is 0 (nothing to measure, which is not 0%)."""
+        return self.numerator / self.denominator if self.denominator else None
+
+    def __add__(self, other: "Ratio") -> "Ratio":
+        return Ratio(self.numerator + other.numerator, self.denominator + other.denominator)
+
+
+ZERO = Ratio(0, 0)
+
+
+@dataclass
+class PetitionFigures:
+    cases: int  # registered in the period
+    accepted_on_time: Ratio  # accept deadline in period: decided (accepted or declined) by it
+    replied_on_time: Ratio  # handling deadline in period: replied by it
+    repeat: Ratio  # registered in period as a repeat of an earlier case / registered in period
+    satisfaction: Ratio  # replied in period: (satisfied + basically satisfied) / evaluated
+
+
+@dataclass
+class AreaFigures:
+    """A region (or the viewer's whole scope) over a period."""
+
+    households: int
+    visits: int
+    visit_coverage: Ratio
+    villages_covered: Ratio
+    cadres_covered: Ratio
+    never_acted_on: Ratio
+    on_time: Ratio
+    overdue: int
+    aging: dict[str, int]
+    satisfaction: Ratio
+    reopen: Ratio
+    burden_average: float | None
+    burden_heavy: Ratio
+    confirmation: Ratio
+    petitions: PetitionFigures | None
+
+
+@dataclass
+class CadreFigures:
+    visits: int = 0
+    coverage: Ratio = ZERO
+    regularity: Ratio = ZERO
+    burst_share: Ratio = ZERO
+    on_time: Ratio = ZERO
+    pledged: int = 0
+    confirmed: int = 0
+    overdue: int = 0
+    satisfaction: Ratio = ZERO
+    reopen: Ratio = ZERO
+    flagged_visits: int = 0
+
+    def __add__(self, other: "CadreFigures") -> "CadreFigures":
+        """Summed numerators and denominators (a unit's figures from its cadres')."""
+        return CadreFigures(**{
+            name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__
+        })
+
+
+@dataclass
+class CategoryCell:
+    concerns: int = 0
+    households: int = 0  # distinct households that raised them (village-level concerns have none)
+
+
+@dataclass
+class ConcernSummary:
+    """Concerns raised in a period by child region × category, with each category's monthly trend."""
+
+    categories: list  # Category rows with at least one concern, in their display order
+    children: list  # child Regions, in path order (empty under a village)
+    cells: dict  # (child region id, category id) -> CategoryCell
+    totals: dict  # category id -> CategoryCell over the whole area
+    months: list  # first days of the trend's months
+    trend: dict  # category id -> [concerns raised in each of ``months``]
+
+
+@dataclass
+class MonthPoint:
+    month: date  # first day
+    visits: int  # in-person visits in the month
+    overdue: int  # pledges overdue at the month's end (at ``now`` for the current month)
+
+
+# --- how rows are scoped and grouped ----------------------------------------------------------
+
+# "Recorded but never acted on" after this many days when the ladder has no rung for concerns.
+NEVER_ACTED_ON_DAYS = 30
+SATISFIED = (ResidentCode.Rating.SATISFIED, ResidentCode.Rating.BASICALLY_SATISFIED)
+PETITION_SATISFIED = (PetitionCase.Evaluation.SATISFIED, PetitionCase.Evaluation.BASICALLY_SATISFIED)
+
+
+def never_acted_on_days() -> int:
+    """N of "concerns older than N days with no outcome": the concern rung of the escalation
+    ladder that reaches the inspectors (诉求30天未处理（只记不办） in the seeded ladder), else the
+    latest active concern rung, else ``NEVER_ACTED_ON_DAYS``. Read as calendar days."""
+    rungs = list(
+        EscalationRule.objects.filter(subject=EscalationRule.Subject.CONCERN, is_active=True).values_list(
+            "offset_days", "audience"
+        )
+    )
+    to_inspectors = [days for days, audience in rungs if audience == EscalationRule.Audience.INSPECTORS]
+    days = to_inspectors or [days for days, _audience in rungs]
+    return max(days) if days else NEVER_ACTED_ON_DAYS
+
+
+def outermost(paths) -> tuple[str, ...]:
+    """``paths`` without those inside another one (nested scopes count once)."""
+    paths = sorted(set(paths))
+    return tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+
+
+def scope_roots(access: Access) -> list[Region]:
+    """The regions a viewer's whole scope is made of: every city for an administrator, the
+    supervised or inspected subtrees' roots, else (a cadre without a scope) their villages."""
+    if access.is_admin:
+        return list(Region.objects.filter(parent__isnull=True).order_by("path"))
+    if access.scope_paths:
+        return list(Region.objects.filter(path__in=outermost(access.scope_paths)).order_by("path"))
+    return list(Region.objects.visible_to(access).villages().order_by("path"))
+
+
+def child_regions(access: Access, region: Region | None) -> list[Region]:
+    """The rows of a table by child region: the region's children (none under a village), or
+    the scope's roots when ``region`` is None."""
+    if region is None:
+        return scope_roots(access)
+    return list(Region.objects.visible_to(access).filter(parent=region).order_by("path"))
+
+
+@dataclass(frozen=True)
+class Area:
+    """Which rows count, and under which key they are summed.
+
+    ``paths``: the region subtrees counted (None: whatever ``visible_to`` lets the viewer see,
+    i.e. everything for an administrator, their own rows for a cadre without a scope);
+    ``children``: when set, rows are summed per child region (keyed by its path), else as one
+    (keyed by ""). Every queryset handed in is already ``visible_to(access)``.
+    """
+
+    paths: tuple[str, ...] | None
+    children: tuple[Region, ...] | None = None
+
+    @classmethod
+    def of(cls, access: Access, region: Region | None) -> "Area":
+        if region is not None:
+            return cls((region.path,))
+        if access.is_admin or not access.scope_paths:
+            return cls(None)
+        return cls(outermost(access.scope_paths))
+
+    @classmethod
+    def split(cls, children: list[Region]) -> "Area":
+        return cls(tuple(child.path for child in children), tuple(children))
+
+    def keys(self) -> list[str]:
+        return [child.path for child in self.children] if self.children is not None else [""]
+
+    def filter(self, rows: QuerySet, lookup: str) -> QuerySet:
+        rows = rows.order_by()
+        return rows if self.paths is None else rows.filter(path_q(lookup, self.paths))
+
+    def key(self, lookup: str):
+        """The child path of a row, from its region path at ``lookup``."""
+        lengths = {len(child.path) for child in self.children}
+        if len(lengths) == 1:
+            # Sibling codes have one length (statistical division codes): a prefix is the key.
+            return Substr(lookup, 1, lengths.pop())
+        return Case(
+            *(When(**{f"{lookup}__startswith": child.path}, then=Value(child.path)) for child in self.children),
+            output_field=CharField(),
+        )
+
+    def tally(self, rows: QuerySet, lookup: str, **aggregates) -> dict[str, dict]:
+        """``aggregates`` over ``rows`` in the area, per key (absent keys had no rows)."""
+        rows = self.filter(rows, lookup)
+        if self.children is None:
+            return {"": rows.aggregate(**aggregates)}
+        if not self.children:
+            return {}
+        grouped = rows.annotate(_key=self.key(lookup)).values("_key").annotate(**aggregates)
+        return {row.pop("_key"): row for row in grouped}
+
+
+def _count(q=None, **lookups) -> Count:
+    condition = Q(**lookups) if q is None else q & Q(**lookups)
+    return Count("pk", filter=condition)
+
+
+def _get(tally: dict, key, name: str):
+    return (tally.get(key) or {}).get(name) or 0
+
+
+def _ratio(tally: dict, key, numerator: str, denominator: str) -> Ratio:
+    return Ratio(_get(tally, key, numerator), _get(tally, key, denominator))
+
+
+# --- area figures -----------------------------------------------------------------------------
+
+
+def area_figures(access: Access, region: Region | None, period: Period, *, now: datetime) -> AreaFigures:
+    """The figures of ``region`` (None: the viewer's whole scope) over ``period``."""
+    return _area_figures(access, Area.of(access, region), period, now=now)[""]
+
+
+def child_area_figures(
+    access: Access, region: Region | None, period: Period, *, now: datetime
+) -> list[tuple[Region, AreaFigures]]:
+    """The figures of each child region of ``region`` (None: of each root of the viewer's scope)."""
+    children = child_regions(access, region)
+    figures = _area_figures(access, Area.split(children), period, now=now)
+    return [(child, figures[child.path]) for child in children]
+
+
+def _area_figures(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, AreaFigures]:
+    start, stop = period.bounds()
+    on = min(period.end, timezone.localdate(now))
+    idle_before = now - never_acted_on_days() * DAY
+    in_person_visit = Visit.objects.in_person().filter(period.q("visited_at"))
+
+    households = area.tally(
+        Household.objects.visible_to(access).active(),
+        "village__path",
+        households=Count("pk"),
+        visited=Count("pk", filter=Exists(in_person_visit.filter(household_id=OuterRef("pk")))),
+    )
+    villages = area.tally(
+        Region.objects.visible_to(access).villages(),
+        "path",
+        villages=Count("pk"),
+        covered=Count(
+            "pk",
+            filter=Exists(ContactPoint.objects.current(on).filter(village_id=OuterRef("pk")))
+            | Exists(Posting.objects.current(on).filter(village_id=OuterRef("pk"))),
+        ),
+    )
+    cadres = area.tally(
+        Cadre.objects.visible_to(access).filter(is_active=True),
+        "unit__region__path",
+        cadres=Count("pk"),
+        covered=Count("pk", filter=_has_assignment(on)),
+    )
+    visits = area.tally(
+        Visit.objects.visible_to(access).in_person().filter(period.q("visited_at")),
+        "village__path",
+        visits=Count("pk"),
+        companions_sum=Sum("companions"),
+        heavy=_count(companions__gt=2),
+        offered=_count(resident_code__isnull=False),
+        confirmed=_count(resident_code__used_at__isnull=False),
+    )
+    concerns = area.tally(
+        Concern.objects.visible_to(access).filter(raised_at__gte=start, raised_at__lt=stop),
+        "village__path",
+        concerns=Count("pk"),
+        idle=_count(outcome=Concern.Outcome.NONE, raised_at__lt=idle_before),
+    )
+    commitment_rows = Commitment.objects.visible_to(access)
+    commitments = area.tally(
+        commitment_rows,
+        "village__path",
+        due=_count(~Q(status=Commitment.Status.CANCELLED), due_at__gte=start, due_at__lt=stop),
+        on_time=_count(due_at__gte=start, due_at__lt=stop, status=Commitment.Status.CONFIRMED, closed_at__lte=F("due_at")),
+        overdue=_count(status__in=Commitment.OPEN_STATES, due_at__lt=now),
+        **{
+            f"aging_{bucket.code}": _count(bucket.q(now), status__in=Commitment.OPEN_STATES, due_at__lt=now)
+            for bucket in AGING_BUCKETS
+        },
+    )
+    transitions = area.tally(
+        CommitmentTransition.objects.filter(commitment__in=commitment_rows, at__gte=start, at__lt=stop),
+        "commitment__village__path",
+        reported=_count(to_status=Commitment.Status.REPORTED_DONE),
+        reopened=_count(to_status=Commitment.Status.REOPENED),
+    )
+    codes = area.tally(
+        ResidentCode.objects.filter(commitment__in=commitment_rows),
+        "commitment__village__path",
+        offered=_count(created_at__gte=start, created_at__lt=stop),
+        confirmed=_count(created_at__gte=start, created_at__lt=stop, used_at__isnull=False),
+        evaluated=_count(used_at__gte=start, used_at__lt=stop),
+        satisfied=_count(used_at__gte=start, used_at__lt=stop, rating__in=SATISFIED),
+    )
+    petitions = _petition_tally(access, area, period)
+
+    figures = {}
+    for key in area.keys():
+        visit_count = _get(visits, key, "visits")
+        figures[key] = AreaFigures(
+            households=_get(households, key, "households"),
+            visits=visit_count,
+            visit_coverage=_ratio(households, key, "visited", "households"),
+            villages_covered=_ratio(villages, key, "covered", "villages"),
+            cadres_covered=_ratio(cadres, key, "covered", "cadres"),
+            never_acted_on=_ratio(concerns, key, "idle", "concerns"),
+            on_time=_ratio(commitments, key, "on_time", "due"),
+            overdue=_get(commitments, key, "overdue"),
+            aging={bucket.code: _get(commitments, key, f"aging_{bucket.code}") for bucket in AGING_BUCKETS},
+            satisfaction=_ratio(codes, key, "satisfied", "evaluated"),
+            reopen=_ratio(transitions, key, "reopened", "reported"),
+            burden_average=_get(visits, key, "companions_sum") / visit_count if visit_count else None,
+            burden_heavy=Ratio(_get(visits, key, "heavy"), visit_count),
+            confirmation=_ratio(visits, key, "confirmed", "offered") + _ratio(codes, key, "confirmed", "offered"),
+            petitions=_petition_figures(petitions, key),
+        )
+    return figures
+
+
+def _has_assignment(on: date) -> Q:
+    """A cadre with a contact village, a posting or a pairing in force on ``on``."""
+    return Q(
+        Exists(ContactPoint.objects.current(on).filter(cadre_id=OuterRef("pk")))
+        | Exists(Posting.objects.current(on).filter(cadre_id=OuterRef("pk")))
+        | Exists(Pairing.objects.current(on).filter(cadre_id=OuterRef("pk")))
+    )
+
+
+def _petition_tally(access: Access, area: Area, period: Period) -> dict:
+    start, stop = period.bounds()
+    declined_by_deadline = Exists(
+        PetitionEvent.objects.filter(
+            case_id=OuterRef("pk"), to_status=PetitionCase.Status.DECLINED, at__lte=OuterRef("accept_due_at")
+        )
+    )
+    registered = Q(registered_at__gte=start, registered_at__lt=stop)
+    accept_due = Q(accept_due_at__gte=start, accept_due_at__lt=stop)
+    reply_due = Q(handle_due_at__gte=start, handle_due_at__lt=stop)
+    replied = Q(replied_at__gte=start, replied_at__lt=stop) & ~Q(evaluation="")
+    return area.tally(
+        PetitionCase.objects.visible_to(access),
+        "village__path",
+        any=Count("pk"),
+        cases=_count(registered),
+        repeated=_count(registered, repeat_of__isnull=False),
+        accept_due=_count(accept_due),
+        accepted_on_time=_count(accept_due & (Q(accepted_at__lte=F("accept_due_at")) | declined_by_deadline)),
+        reply_due=_count(reply_due),
+        replied_on_time=_count(reply_due, replied_at__lte=F("handle_due_at")),
+        evaluated=_count(replied),
+        satisfied=_count(replied, evaluation__in=PETITION_SATISFIED),
+    )
+
+
+def _petition_figures(tally: dict, key) -> PetitionFigures | None:
+    if not _get(tally, key, "any"):
+        return None
+    return PetitionFigures(
+        cases=_get(tally, key, "cases"),
+        accepted_on_time=_ratio(tally, key, "accepted_on_time", "accept_due"),
+        replied_on_time=_ratio(tally, key, "replied_on_time", "reply_due"),
+        repeat=_ratio(tally, key, "repeated", "cases"),
+        satisfaction=_ratio(tally, key, "satisfied", "evaluated"),
+    )
+
+
+# --- cadres and units -------------------------------------------------------------------------
+
+
+def cadres_in(access: Access, *, region: Region | None = None, unit=None, cadres=None) -> QuerySet:
+    """Active cadres the viewer sees: of ``unit``; the given ``cadres``; those whose unit belongs
+    to ``region`` or who have a contact village or pairing in it."""
+    rows = Cadre.objects.visible_to(access).filter(is_active=True)
+    if region is not None:
+        rows = rows.filter(
+            Q(unit__region__path__startswith=region.path)
+            | Q(pk__in=ContactPoint.objects.current().filter(village__path__startswith=region.path).values("cadre"))
+            | Q(pk__in=Pairing.objects.current().filter(household__village__path__startswith=region.path).values("cadre"))
+        )
+    if unit is not None:
+        rows = rows.filter(unit=unit)
+    if cadres is not None:
+        rows = rows.filter(pk__in=[getattr(cadre, "pk", cadre) for cadre in cadres])
+    return rows
+
+
+def cadre_figures(
+    access: Access, period: Period, *, now: datetime, region: Region | None = None, unit=None, cadres=None
+) -> list[tuple[Cadre, CadreFigures]]:
+    """Each chosen cadre's figures over ``period``, counting only rows the viewer sees, in unit
+    then name order."""
+    chosen = cadres_in(access, region=region, unit=unit, cadres=cadres)
+    people = list(chosen.select_related("unit").order_by("unit__name", "name", "pk"))
+    figures = _cadre_figures(access, chosen.values("pk"), period, now=now)
+    idle = CadreFigures(regularity=Ratio(0, len(_months_elapsed(period, now))))
+    return [(cadre, figures.get(cadre.pk, idle)) for cadre in people]
+
+
+def unit_figures(
+    access: Access, period: Period, *, now: datetime, region: Region | None = None
+) -> list[tuple[Unit, CadreFigures]]:
+    """The figures of each unit with a chosen cadre, summed over its cadres (ratios sum their
+    numerators and denominators), in name order."""
+    totals: dict = {}
+    units = {}
+    for cadre, figures in cadre_figures(access, period, now=now, region=region):
+        units[cadre.unit_id] = cadre.unit
+        totals[cadre.unit_id] = totals.get(cadre.unit_id, CadreFigures()) + figures
+    return [(units[pk], totals[pk]) for pk in sorted(totals, key=lambda pk: (units[pk].name, pk))]
+
+
+def _month_qs(period: Period, field: str) -> list[Q]:
+    """Rows in each month of ``period`` (clipped to the period)."""
+    return [
+        Period("custom", max(month, period.start), min(_add_months(month, 1) - DAY, period.end)).q(field)
+        for month in period.months()
+    ]
+
+
+def _months_elapsed(period: Period, now: datetime) -> list[date]:
+    """The months of ``period`` that have begun by ``now`` (a period still running counts up to
+    the current month; one not yet begun, its first)."""
+    this_month = timezone.localdate(now).replace(day=1)
+    return [month for month in period.months() if month <= this_month] or period.months()[:1]
+
+
+def _cadre_figures(access: Access, chosen: QuerySet, period: Period, *, now: datetime) -> dict[int, CadreFigures]:
+    start, stop = period.bounds()
+    on = min(period.end, timezone.localdate(now))
+    months = _months_elapsed(period, now)
+    any_flag = Q(flag_proxy=True) | Q(flag_backdated=True) | Q(flag_far=True) | Q(flag_burst=True) | Q(flag_copied=True)
+    in_person = ~Q(kind=Visit.Kind.PHONE_CALLBACK)
+    visit_rows = (
+        Visit.objects.visible_to(access)
+        .filter(cadre__in=chosen, visited_at__gte=start, visited_at__lt=stop)
+        .order_by()
+        .values("cadre_id")
+        .annotate(
+            visits=_count(in_person),
+            flagged=_count(any_flag),
+            **{f"m{i}": _count(in_person & q) for i, q in enumerate(_month_qs(period, "visited_at"))},
+        )
+    )
+    paired_visited = Visit.objects.in_person().filter(
+        cadre_id=OuterRef("cadre_id"), household_id=OuterRef("household_id"), visited_at__gte=start, visited_at__lt=stop
+    )
+    pairing_rows = (
+        Pairing.objects.current(on)
+        .filter(cadre__in=chosen, household__in=Household.objects.visible_to(access).active())
+        .order_by()
+        .values("cadre_id")
+        .annotate(paired=Count("household_id", distinct=True), visited=Count("household_id", distinct=True, filter=Exists(paired_visited)))
+    )
+    commitment_rows = Commitment.objects.visible_to(access).filter(owner__in=chosen)
+    due = Q(due_at__gte=start, due_at__lt=stop)
+    commitment_tally = (
+        commitment_rows.order_by()
+        .values("owner_id")
+        .annotate(
+            due=_count(due & ~Q(status=Commitment.Status.CANCELLED)),
+            on_time=_count(due, status=Commitment.Status.CONFIRMED, closed_at__lte=F("due_at")),
+            pledged=_count(pledged_at__gte=start, pledged_at__lt=stop),
+            confirmed=_count(status=Commitment.Status.CONFIRMED, closed_at__gte=start, closed_at__lt=stop),
+            overdue=_count(status__in=Commitment.OPEN_STATES, due_at__lt=now),
+        )
+    )
+    transition_tally = (
+        CommitmentTransition.objects.filter(commitment__in=commitment_rows, at__gte=start, at__lt=stop)
+        .order_by()
+        .values(owner_id=F("commitment__owner_id"))
+        .annotate(
+            reported=_count(to_status=Commitment.Status.REPORTED_DONE),
+            reopened=_count(to_status=Commitment.Status.REOPENED),
+        )
+    )
+    code_tally = (
+        ResidentCode.objects.filter(commitment__in=commitment_rows, used_at__gte=start, used_at__lt=stop)
+        .order_by()
+        .values(owner_id=F("commitment__owner_id"))
+        .annotate(evaluated=Count("pk"), satisfied=_count(rating__in=SATISFIED))
+    )
+
+    figures: dict[int, CadreFigures] = {}
+
+    def of(pk) -> CadreFigures:
+        return figures.setdefault(pk, CadreFigures())
+
+    for row in visit_rows:
+        per_month = [row[f"m{i}"] for i in range(len(period.months()))]
+        counted = [n for month, n in zip(period.months(), per_month, strict=True) if month in months]
+        cadre = of(row["cadre_id"])
+        cadre.visits = row["visits"]
+        cadre.flagged_visits = row["flagged"]
+        cadre.burst_share = Ratio(max(per_month), row["visits"])
+        cadre.regularity = Ratio(sum(1 for n in counted if n), len(months))
+    for row in pairing_rows:
+        of(row["cadre_id"]).coverage = Ratio(row["visited"], row["paired"])
+    for row in commitment_tally:
+        cadre = of(row["owner_id"])
+        cadre.on_time = Ratio(row["on_time"], row["due"])
+        cadre.pledged, cadre.confirmed, cadre.overdue = row["pledged"], row["confirmed"], row["overdue"]
+    for row in transition_tally:
+        of(row["owner_id"]).reopen = Ratio(row["reopened"], row["reported"])
+    for row in code_tally:
+        of(row["owner_id"]).satisfaction = Ratio(row["satisfied"], row["evaluated"])
+    for cadre in figures.values():
+        if not cadre.regularity.denominator:  # no visit at all: still months in the period
+            cadre.regularity = Ratio(0, len(months))
+    return figures
+
+
+# --- concerns by category, monthly trend ------------------------------------------------------
+
+
+def concerns_by_category(access: Access, region: Region | None, period: Period, *, months: int = 12) -> ConcernSummary:
+    """Concerns raised in ``period`` in ``region`` (None: the viewer's scope) by child region and
+    category, with distinct households; and each category's concerns per month over the
+    ``months`` months ending with the period's last month."""
+    children = child_regions(access, region)
+    rows = Concern.objects.visible_to(access)
+    in_period = rows.filter(period.q("raised_at"))
+    split = Area.split(children)
+    cells = {}
+    if children:
+        grouped = (
+            split.filter(in_period, "village__path")
+            .annotate(_key=split.key("village__path"))
+            .values("_key", "category_id")
+            .annotate(concerns=Count("pk"), households=Count("household_id", distinct=True))
+        )
+        by_path = {child.path: child.pk for child in children}
+        cells = {
+            (by_path[row["_key"]], row["category_id"]): CategoryCell(row["concerns"], row["households"]) for row in grouped
+        }
+    area = Area.of(access, region)
+    totals = {
+        row["category_id"]: CategoryCell(row["concerns"], row["households"])
+        for row in area.filter(in_period, "village__path")
+        .values("category_id")
+        .annotate(concerns=Count("pk"), households=Count("household_id", distinct=True))
+    }
+    last = period.end.replace(day=1)
+    trend_period = Period("custom", _add_months(last, 1 - months), period.end)
+    month_qs = _month_qs(trend_period, "raised_at")
+    trend = {
+        row.pop("category_id"): [row[f"m{i}"] for i in range(len(month_qs))]
+        for row in area.filter(rows.filter(trend_period.q("raised_at")), "village__path")
+        .values("category_id")
+        .annotate(**{f"m{i}": _count(q) for i, q in enumerate(month_qs)})
+    }
+    categories = list(Category.objects.filter(pk__in=set(totals) | set(trend)).order_by("sort_order", "name"))
+    return ConcernSummary(categories, children, cells, totals, trend_period.months(), trend)
+
+
+def monthly_trend(access: Access, region: Region | None, *, months: int = 12, now: datetime) -> list[MonthPoint]:
+    """For each of the ``months`` months ending with ``now``'s: in-person visits, and pledges
+    overdue at the month's end (at ``now`` for the current month)."""
+    this_month = timezone.localdate(now).replace(day=1)
+    firsts = [_add_months(this_month, i - months + 1) for i in range(months)]
+    trend_period = Period("custom", firsts[0], _add_months(this_month, 1) - DAY)
+    area = Area.of(access, region)
+    month_qs = _month_qs(trend_period, "visited_at")
+    visits = area.filter(
+        Visit.objects.visible_to(access).in_person().filter(trend_period.q("visited_at")), "village__path"
+    ).aggregate(**{f"m{i}": _count(q) for i, q in enumerate(month_qs)})
+    ends = [min(start_of_day(_add_months(first, 1)), now) for first in firsts]
+    overdue = area.filter(Commitment.objects.visible_to(access), "village__path").aggregate(
+        **{
+            f"m{i}": _count(Q(closed_at__isnull=True) | Q(closed_at__gt=end), pledged_at__lte=end, due_at__lt=end)
+            for i, end in enumerate(ends)
+        }
+    )
+    return [MonthPoint(first, visits[f"m{i}"] or 0, overdue[f"m{i}"] or 0) for i, first in enumerate(firsts)]
