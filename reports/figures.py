@@ -402,6 +402,12 @@ def never_acted_on_days() -> int:
     return max(days) if days else NEVER_ACTED_ON_DAYS
 
 
+def never_acted_on_q(now: datetime) -> Q:
+    """Concerns that count as never acted on at ``now`` (the rate's numerator, among the concerns
+    raised in the period): no outcome yet, raised more than ``never_acted_on_days()`` days ago."""
+    return Q(outcome=Concern.Outcome.NONE, raised_at__lt=now - never_acted_on_days() * DAY)
+
+
 def outermost(paths) -> tuple[str, ...]:
     """``paths`` without those inside another one (nested scopes count once)."""
     paths = sorted(set(paths))
@@ -513,7 +519,6 @@ def child_area_figures(
 def _area_figures(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, AreaFigures]:
     start, stop = period.bounds()
     on = min(period.end, timezone.localdate(now))
-    idle_before = now - never_acted_on_days() * DAY
     in_person_visit = Visit.objects.in_person().filter(period.q("visited_at"))
 
     households = area.tally(
@@ -551,7 +556,7 @@ def _area_figures(access: Access, area: Area, period: Period, *, now: datetime) 
         Concern.objects.visible_to(access).filter(raised_at__gte=start, raised_at__lt=stop),
         "village__path",
         concerns=Count("pk"),
-        idle=_count(outcome=Concern.Outcome.NONE, raised_at__lt=idle_before),
+        idle=_count(never_acted_on_q(now)),
     )
     commitment_rows = Commitment.objects.visible_to(access)
     commitments = area.tally(
