@@ -2,11 +2,13 @@ from django.contrib import admin
 
 from .models import (
     AccountabilityAction,
+    ActionSnapshot,
     ActionStatusChange,
     Escalation,
     EscalationRule,
     ExemptionRequest,
     Finding,
+    Notice,
     RobotWebhook,
     SupervisionReport,
     SweepWatermark,
@@ -88,6 +90,12 @@ class ActionStatusChangeInline(admin.TabularInline):
         return False
 
 
+class ActionSnapshotInline(admin.TabularInline):
+    model = ActionSnapshot
+    extra = 0
+    raw_id_fields = ["attached_by"]
+
+
 @admin.register(AccountabilityAction)
 class AccountabilityActionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "form", "subject_cadre", "subject_unit", "region", "status", "decided_on"]
@@ -97,7 +105,7 @@ class AccountabilityActionAdmin(admin.ModelAdmin):
     raw_id_fields = ["commitments", "findings", "created_by"]
     list_select_related = ["subject_cadre", "subject_unit", "region"]
     readonly_fields = ["status"]
-    inlines = [ActionStatusChangeInline]
+    inlines = [ActionStatusChangeInline, ActionSnapshotInline]
 
 
 @admin.register(ExemptionRequest)
@@ -108,3 +116,12 @@ class ExemptionRequestAdmin(admin.ModelAdmin):
     raw_id_fields = ["action", "requested_by", "reviewer"]
     list_select_related = ["action", "requested_by", "reviewer"]
     readonly_fields = ["decision", "reviewer", "decided_at", "decision_note"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "region", "issuer", "issued_on"]
+    search_fields = ["number", "title", "body"]
+    autocomplete_fields = ["region"]
+    raw_id_fields = ["actions", "created_by"]
+    list_select_related = ["region"]

@@ -471,3 +471,77 @@ class ExemptionRequest(models.Model):
             transitions={self.Decision.PENDING: {self.Decision.GRANTED, self.Decision.REFUSED}},
             updates={"reviewer": by, "decided_at": at or timezone.now(), "decision_note": note.strip()},
         )
+
+
+class ActionSnapshot(models.Model):
+    """An overdue-report snapshot attached to an action as grounds.
+
+    Snapshots belong to the reports app, which sits above this one: a foreign key would make
+    accountability depend on reports. The link is kept here by the snapshot's id, and the
+    reports side, which knows both, checks the snapshot is in the viewer's scope before
+    attaching it and resolves the id when showing it. Snapshots are never changed or deleted.
+    """
+
+    action = models.ForeignKey(
+        AccountabilityAction, verbose_name=_("action"), on_delete=models.CASCADE, related_name="snapshot_links"
+    )
+    snapshot_id = models.PositiveBigIntegerField(_("snapshot"))
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("attached by"), on_delete=models.PROTECT, related_name="+"
+    )
+    attached_at = models.DateTimeField(_("attached at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attached snapshot")
+        verbose_name_plural = _("attached snapshots")
+        ordering = ["action", "attached_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "snapshot_id"], name="action_snapshot_once"),
+        ]
+        indexes = [
+            # The snapshot page lists the actions it is attached to.
+            models.Index(fields=["snapshot_id"], name="action_snapshot_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action_id} · {self.snapshot_id}"
+
+
+class NoticeQuerySet(ScopedQuerySet, models.QuerySet):
+    def visible_to(self, access: Access):
+        if access.is_admin:
+            return self.all()
+        q = Q(created_by_id=access.user_id) | path_q("region__path", access.scope_paths)
+        if access.cadre_id:
+            # A circulated notice reaches the cadres it names.
+            q |= Q(actions__subject_cadre_id=access.cadre_id)
+        return self.filter(q).distinct()
+
+
+class Notice(models.Model):
+    """通报: a circulated notice of accountability actions, issued as a numbered document."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("document number"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    issuer = models.CharField(_("issued by (body)"), max_length=100)
+    body = models.TextField(_("text"))
+    issued_on = models.DateField(_("date of issue"))
+    actions = models.ManyToManyField(
+        AccountabilityAction, verbose_name=_("accountability actions"), related_name="notices"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("circulated notice")
+        verbose_name_plural = _("circulated notices")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="notice_text_given", condition=~Q(title="") & ~Q(body="") & ~Q(number="")),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"

@@ -1,4 +1,5 @@
-"""Oversight work that touches many rows: the overdue sweep and what it escalates.
+"""Oversight work: the overdue sweep and what it escalates; supervision reports, accountability
+actions, exemption requests and circulated notices as their pages write them.
 
 The sweep only writes Escalation rows; delivering them (inbox, email, group robots) is
 ``accountability.delivery``'s job, run separately after the sweep has committed.
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, Max, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import NoReverseMatch, reverse
@@ -24,7 +26,18 @@ from casework.models import Commitment, CommitmentRequest, Concern, PetitionCase
 from households.access import path_q
 
 from .channels import DeliveryError, Message, email_deliver, inbox_deliver, robot_deliver
-from .models import Escalation, EscalationRule, RobotWebhook, SweepWatermark
+from .models import (
+    AccountabilityAction,
+    ActionSnapshot,
+    Escalation,
+    EscalationRule,
+    ExemptionRequest,
+    Finding,
+    Notice,
+    RobotWebhook,
+    SupervisionReport,
+    SweepWatermark,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -529,3 +542,249 @@ def _digest_message(key, today, figures, to_verify, requests, oldest, now) -> Me
                 )
         title = _("Daily digest for %(day)s") % {"day": date_format(today, "Y-m-d")}
         return Message(key=key, title=title, body="\n".join(lines), url=_queue_url())
+
+
+# --- supervision reports ------------------------------------------------------------------------
+
+
+def _draft(report: SupervisionReport) -> SupervisionReport:
+    """The report, locked for the change; refused once issued, also by someone else meanwhile."""
+    locked = SupervisionReport.objects.select_for_update().get(pk=report.pk)
+    if locked.status != SupervisionReport.Status.DRAFT:
+        raise ValidationError(_("This report has been issued and is read-only."), code="issued")
+    return locked
+
+
+@transaction.atomic
+def report_create(
+    *,
+    author,
+    region,
+    title: str,
+    period_start: date,
+    period_end: date,
+    summary: str = "",
+    rectification_due: date | None = None,
+) -> SupervisionReport:
+    return SupervisionReport.objects.create(
+        author=author,
+        region=region,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        summary=summary,
+        rectification_due=rectification_due,
+    )
+
+
+@transaction.atomic
+def report_update(
+    *,
+    report: SupervisionReport,
+    region,
+    title: str,
+    period_start: date,
+    period_end: date,
+    summary: str = "",
+    rectification_due: date | None = None,
+) -> SupervisionReport:
+    report = _draft(report)
+    if region.pk != report.region_id and report.findings.exists():
+        # Its findings link to objects of the region they were written for.
+        raise ValidationError({"region": _("The report has findings: remove them before changing its region.")})
+    fields = {
+        "region": region,
+        "title": title,
+        "period_start": period_start,
+        "period_end": period_end,
+        "summary": summary,
+        "rectification_due": rectification_due,
+    }
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.save(update_fields=list(fields))
+    return report
+
+
+@transaction.atomic
+def finding_save(
+    *,
+    report: SupervisionReport,
+    text: str,
+    finding: Finding | None = None,
+    cadre=None,
+    visit=None,
+    commitment=None,
+    petition_case=None,
+) -> Finding:
+    """Add a finding to a draft report, or change one of its findings."""
+    _draft(report)
+    finding = finding or Finding(report=report)
+    finding.text, finding.cadre, finding.visit = text, cadre, visit
+    finding.commitment, finding.petition_case = commitment, petition_case
+    finding.save()
+    return finding
+
+
+@transaction.atomic
+def finding_delete(*, finding: Finding) -> None:
+    _draft(finding.report)
+    if finding.actions.exists():
+        raise ValidationError(_("An accountability action cites this finding: it cannot be removed."), code="cited")
+    finding.delete()
+
+
+@transaction.atomic
+def report_issue(*, report: SupervisionReport, by, at: datetime | None = None) -> SupervisionReport:
+    """Issue a draft; from then on it is read-only and shown to the cadres its findings name."""
+    locked = _draft(report)
+    if not locked.rectification_due and locked.findings.exists():
+        raise ValidationError(
+            {"rectification_due": _("Set a rectification deadline before issuing a report with findings.")}
+        )
+    locked.issue(by=by, at=at)
+    return locked
+
+
+# --- accountability actions and exemptions ------------------------------------------------------
+
+
+def _proposed(action: AccountabilityAction) -> AccountabilityAction:
+    locked = AccountabilityAction.objects.select_for_update().get(pk=action.pk)
+    if locked.status != AccountabilityAction.Status.PROPOSED:
+        raise ValidationError(
+            _("This action is %(status)s: its grounds can no longer be changed.")
+            % {"status": locked.get_status_display()},
+            code="not_proposed",
+        )
+    return locked
+
+
+@transaction.atomic
+def action_open(
+    *,
+    by,
+    region,
+    form: str,
+    grounds: str,
+    subject_cadre=None,
+    subject_unit=None,
+    deciding_body: str = "",
+    commitments=(),
+    findings=(),
+) -> AccountabilityAction:
+    action = AccountabilityAction.objects.create(
+        subject_cadre=subject_cadre,
+        subject_unit=subject_unit,
+        region=region,
+        form=form,
+        grounds=grounds,
+        deciding_body=deciding_body,
+        created_by=by,
+    )
+    action.commitments.set(commitments)
+    action.findings.set(findings)
+    return action
+
+
+@transaction.atomic
+def action_update(
+    *,
+    action: AccountabilityAction,
+    region,
+    form: str,
+    grounds: str,
+    deciding_body: str = "",
+    commitments=(),
+    findings=(),
+) -> AccountabilityAction:
+    """Change a proposed action's grounds; once decided they are what was decided on."""
+    action = _proposed(action)
+    action.region, action.form, action.grounds, action.deciding_body = region, form, grounds, deciding_body
+    action.save(update_fields=["region", "form", "grounds", "deciding_body"])
+    action.commitments.set(commitments)
+    action.findings.set(findings)
+    return action
+
+
+@transaction.atomic
+def action_move(
+    *,
+    action: AccountabilityAction,
+    to: str,
+    by,
+    note: str = "",
+    decided_on: date | None = None,
+    deciding_body: str = "",
+) -> AccountabilityAction:
+    """Move an action on (proposed → decided → executed, or revoked), the decision dated."""
+    if to == AccountabilityAction.Status.DECIDED:
+        if deciding_body.strip():
+            action.deciding_body = deciding_body.strip()
+        action.decided_on = decided_on
+        if not action.deciding_body:
+            raise ValidationError({"deciding_body": _("Name the body that decided.")})
+        # Written before the guarded status change, which refuses (and so undoes this) when the
+        # action moved meanwhile.
+        AccountabilityAction.objects.filter(pk=action.pk).update(
+            decided_on=decided_on, deciding_body=action.deciding_body
+        )
+    action.transition(to, by=by, note=note)
+    return action
+
+
+@transaction.atomic
+def action_snapshot_attach(*, action: AccountabilityAction, snapshot_id: int, by) -> bool:
+    """Attach a snapshot (already checked to be in the user's scope) to an action; False when it
+    was attached already."""
+    if action.status == AccountabilityAction.Status.REVOKED:
+        raise ValidationError(_("This action has been revoked."), code="revoked")
+    _link, created = ActionSnapshot.objects.get_or_create(
+        action=action, snapshot_id=snapshot_id, defaults={"attached_by": by}
+    )
+    return created
+
+
+def _pending_exists() -> ValidationError:
+    return ValidationError(_("A request for this action is already waiting for a decision."), code="pending")
+
+
+def exemption_request(*, action: AccountabilityAction, by, grounds: str) -> ExemptionRequest:
+    """Ask that an action be waived; one request at a time waits for a decision."""
+    if action.status == AccountabilityAction.Status.REVOKED:
+        raise ValidationError(_("This action has been revoked."), code="revoked")
+    pending = ExemptionRequest.Decision.PENDING
+    if ExemptionRequest.objects.filter(action=action, decision=pending).exists():
+        raise _pending_exists()
+    try:
+        # The unique constraint on pending requests settles two requests sent at once.
+        with transaction.atomic():
+            return ExemptionRequest.objects.create(action=action, requested_by=by, grounds=grounds.strip())
+    except IntegrityError:
+        raise _pending_exists() from None
+
+
+@transaction.atomic
+def exemption_decide(*, request: ExemptionRequest, decision: str, by, note: str) -> ExemptionRequest:
+    if request.requested_by_id == by.pk:
+        raise ValidationError(_("You asked for this exemption: someone else decides it."), code="own")
+    if not note.strip():
+        raise ValidationError({"note": _("Give the reasons for the decision.")})
+    request.decide(decision, by=by, note=note)
+    return request
+
+
+# --- circulated notices -------------------------------------------------------------------------
+
+
+def notice_issue(*, by, region, number: str, title: str, issuer: str, body: str, issued_on: date, actions) -> Notice:
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                region=region, number=number, title=title, issuer=issuer, body=body, issued_on=issued_on, created_by=by
+            )
+            notice.actions.set(actions)
+    except IntegrityError:
+        # Two notices given the same number at once: the second is told, as the form tells.
+        raise ValidationError({"number": _("A notice with this number exists already.")}) from None
+    return notice

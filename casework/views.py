@@ -93,7 +93,7 @@ def _queue(request, *, bound: dict | None = None, error: str = "", status: int =
     return render(request, "casework/queue.html", context | {"error": error}, status=status)
 
 
-def _place_errors(form, error: ValidationError) -> None:
+def place_errors(form, error: ValidationError) -> None:
     """The service's message next to its field, or above the form when it names none."""
     if hasattr(error, "error_dict"):
         for field, field_messages in error.message_dict.items():
@@ -125,7 +125,7 @@ def _act(request, commitment: Commitment, *, key, check: Callable, form, run: Ca
             with transaction.atomic():
                 result = run(form)
         except ValidationError as error:
-            _place_errors(form, error)
+            place_errors(form, error)
         else:
             messages.success(request, success(result) if callable(success) else success)
             return redirect("commitment_queue") if from_queue else redirect("commitment_detail", pk=commitment.pk)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("cadres.urls")),
     path("", include("casework.urls")),
     path("", include("visits.urls")),
+    path("accountability/", include("accountability.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("visits.api_urls")),
     # The OpenAPI document, and Swagger UI on it (served from our static files, no CDN).

@@ -261,6 +261,141 @@ MATRIX |= {
     "export_job_download": Row(OWN_JOB, objects=JOBS),
 }
 
+
+def _report(world, where, status="draft"):
+    """A supervision report on township 1 by the supervisor (in), or on county B by the outsider (out)."""
+    from tests import factories as f
+
+    author, region = (world.supervisor, world.t1) if where == "in" else (world.outsider_user, world.county_b)
+    report = f.SupervisionReportFactory(author=author, region=region)
+    if status == "issued":
+        report.issue(by=author)
+    return report
+
+
+def _finding(world, where):
+    from accountability.models import Finding
+
+    return Finding.objects.create(report=_report(world, where), text="Pledges late").pk
+
+
+def _action(world, where):
+    """An action on the cadre in township 1 by the inspector (in), or on the outsider in county B (out)."""
+    from tests import factories as f
+
+    if where == "in":
+        return f.AccountabilityActionFactory(subject_cadre=world.cadre, region=world.t1, created_by=world.inspector)
+    return f.AccountabilityActionFactory(subject_cadre=world.outsider, region=world.county_b, created_by=world.admin)
+
+
+def _exemption(world, where):
+    from accountability.models import ExemptionRequest
+
+    action = _action(world, where)
+    return ExemptionRequest.objects.create(action=action, requested_by=action.subject_cadre.user, grounds="Storm").pk
+
+
+def _notice(world, where):
+    from accountability.models import Notice
+
+    creator, region = (world.inspector, world.t1) if where == "in" else (world.admin, world.county_b)
+    notice = Notice.objects.create(
+        region=region, number=f"No. {where}", title="Notice", issuer="Commission", body="Text",
+        issued_on=timezone.localdate(), created_by=creator,
+    )
+    notice.actions.set([_action(world, where)])
+    return notice.pk
+
+
+def on_draft(*, ok=200, inspector=403, admin=403):
+    """A draft report (or its finding) in township 1 (in) or county B (out): read by the scopes
+    over it, not yet by the cadres it names; written by the supervisors over it only (``ok``)."""
+    return {
+        "anonymous": {"in": 302, "out": 302},
+        "cadre": {"in": 404, "out": 404},
+        "supervisor": {"in": ok, "out": 404},
+        "inspector": {"in": inspector, "out": 404},
+        "outsider": {"in": 404, "out": ok},
+        "admin": {"in": admin, "out": admin},
+    }
+
+
+def on_action(*, inspector, cadre=403, supervisor=403, outsider_out=403, admin=403):
+    """An action on the cadre (in) or on the outsider (out): the subject and the scopes over the
+    region see it; the inspector over it acts."""
+    return {
+        "anonymous": {"in": 302, "out": 302},
+        "cadre": {"in": cadre, "out": 404},
+        "supervisor": {"in": supervisor, "out": 404},
+        "inspector": {"in": inspector, "out": 404},
+        "outsider": {"in": 404, "out": outsider_out},
+        "admin": {"in": admin, "out": admin},
+    }
+
+
+REPORTS = {where: (lambda w, where=where: _report(w, where).pk) for where in ("in", "out")}
+FINDINGS = {where: (lambda w, where=where: _finding(w, where)) for where in ("in", "out")}
+ACTIONS = {where: (lambda w, where=where: _action(w, where).pk) for where in ("in", "out")}
+EXEMPTIONS = {where: (lambda w, where=where: _exemption(w, where)) for where in ("in", "out")}
+NOTICES = {where: (lambda w, where=where: _notice(w, where)) for where in ("in", "out")}
+# Written by supervisors (reports) or discipline inspectors (actions, notices); read by all
+# signed-in users, each seeing what their scope and their own name allow.
+MATRIX |= {
+    "supervision_report_list": Row(everyone(200, anonymous=302)),
+    "supervision_report_create": (
+        Row(everyone(403, anonymous=302, supervisor=200, outsider=200)),
+        Row(everyone(403, anonymous=302, supervisor=400, outsider=400), method="post", data={"title": ""}),
+    ),
+    "supervision_report_detail": Row(on_draft(inspector=200, admin=200), objects=REPORTS),
+    "supervision_report_edit": (
+        Row(on_draft(), objects=REPORTS),
+        Row(on_draft(ok=400), method="post", objects=REPORTS, data={"title": ""}),
+    ),
+    "supervision_report_issue": Row(on_draft(ok=302), method="post", objects=REPORTS),
+    "finding_create": (
+        Row(on_draft(), objects=REPORTS),
+        Row(on_draft(ok=302), method="post", objects=REPORTS, data={"text": "Late", "save": "1"}),
+    ),
+    "finding_edit": (
+        Row(on_draft(), objects=FINDINGS),
+        Row(on_draft(ok=302), method="post", objects=FINDINGS, data={"text": "Late", "save": "1"}),
+    ),
+    "finding_delete": Row(on_draft(ok=302), method="post", objects=FINDINGS),
+    "action_list": Row(everyone(200, anonymous=302)),
+    "action_create": (
+        Row(everyone(403, anonymous=302, inspector=200)),
+        # No subject named: the inspector is asked for one.
+        Row(everyone(403, anonymous=302, inspector=200), method="post"),
+    ),
+    "action_detail": Row(scoped(), objects=ACTIONS),
+    "action_edit": (
+        Row(on_action(inspector=200), objects=ACTIONS),
+        Row(on_action(inspector=400), method="post", objects=ACTIONS, data={"grounds": ""}),
+    ),
+    "action_transition": Row(
+        on_action(inspector=302),
+        method="post",
+        objects=ACTIONS,
+        data={"to": "decided", "decided_on": timezone.localdate().isoformat(), "deciding_body": "Commission"},
+    ),
+    # The subject cadre or a supervisor over them asks; an inspector over the region decides.
+    "exemption_create": Row(
+        on_action(inspector=403, cadre=302, supervisor=302, outsider_out=302),
+        method="post",
+        objects=ACTIONS,
+        data={"grounds": "Waiting for the county's approval"},
+    ),
+    "exemption_decide": Row(
+        on_action(inspector=302), method="post", objects=EXEMPTIONS, data={"decision": "granted", "note": "Justified"}
+    ),
+    "notice_list": Row(everyone(200, anonymous=302)),
+    "notice_create": (
+        Row(everyone(403, anonymous=302, inspector=200)),
+        Row(everyone(403, anonymous=302, inspector=400), method="post", data={"number": ""}),
+    ),
+    "notice_detail": Row(scoped(), objects=NOTICES),
+}
+
 # Django's admin: staff only. Its index and every registered model's list are checked below.
 ADMIN_EXPECT = everyone(302, admin=200)
 
