@@ -317,13 +317,13 @@ def subject_search(access: Access, text: str) -> dict:
     }
 
 
-def actions_to_attach(access: Access) -> list[AccountabilityAction]:
-    """Actions the inspector may attach grounds to: in their inspection scope, not revoked."""
+def attachable_actions(access: Access) -> QuerySet:
+    """Actions an inspector may attach grounds to: in their inspection scope, not revoked."""
     where = Access(user_id=None, inspection=access.inspection)
-    return list(
+    return (
         AccountabilityAction.objects.visible_to(where)
         .exclude(status=A.REVOKED)
-        .select_related("subject_cadre", "subject_unit")[:CANDIDATES_SHOWN]
+        .select_related("subject_cadre", "subject_unit")
     )
 
 

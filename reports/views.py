@@ -12,12 +12,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+
+from accountability import selectors as accountability_selectors
+from accountability import services as accountability_services
 
 from . import exports, permissions, selectors, services
 from .models import ExportAudit, ExportFormat, ExportJob, OverdueSnapshot
@@ -203,4 +207,43 @@ def snapshot_list(request):
 @readers_only
 def snapshot_detail(request, pk):
     snapshot = OverdueSnapshot.objects.select_related("created_by__cadre").get_visible_or_404(request.access, pk=pk)
-    return render(request, "reports/snapshot_detail.html", {"snapshot": snapshot, "rows": snapshot.rows.all()})
+    return _snapshot_page(request, snapshot)
+
+
+def _snapshot_page(request, snapshot, *, error: str = "", status: int = 200):
+    """The snapshot, the accountability actions it is attached to, and (for an inspector) those
+    it may be attached to."""
+    access = request.access
+    context = {
+        "snapshot": snapshot,
+        "rows": snapshot.rows.all(),
+        "attached": accountability_selectors.snapshot_actions(access, snapshot.pk),
+        "attachable": list(accountability_selectors.attachable_actions(access)[:100]) if access.is_inspector else [],
+        "attach_error": error,
+    }
+    return render(request, "reports/snapshot_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+@readers_only
+def snapshot_attach(request, pk):
+    """Attach a snapshot to an accountability action as its grounds. Accountability keeps the
+    link by the snapshot's id (it may not know this app), so the scope of both is checked here."""
+    snapshot = OverdueSnapshot.objects.select_related("created_by__cadre").get_visible_or_404(request.access, pk=pk)
+    if not request.access.is_inspector:
+        return permissions.forbidden(request, _("Snapshots are attached to accountability actions by discipline inspectors."))
+    chosen = request.POST.get("action", "")
+    action = chosen.isdigit() and accountability_selectors.attachable_actions(request.access).filter(pk=chosen).first()
+    if not action:
+        return _snapshot_page(request, snapshot, error=_("Choose an accountability action of your inspection scope."), status=400)
+    try:
+        with transaction.atomic():
+            attached = accountability_services.action_snapshot_attach(action=action, snapshot_id=snapshot.pk, by=request.user)
+    except ValidationError as refusal:
+        return _snapshot_page(request, snapshot, error=" ".join(refusal.messages), status=400)
+    if attached:
+        messages.success(request, _("Snapshot attached to the accountability action."))
+    else:
+        messages.info(request, _("This snapshot was already attached to that action."))
+    return redirect("action_detail", pk=action.pk)

@@ -254,6 +254,19 @@ MATRIX |= {
     "snapshot_list": Row(READERS),
     "snapshot_create": Row(everyone(302, cadre=403), method="post"),
     "snapshot_detail": Row(scoped() | {"cadre": {"in": 403, "out": 403}}, objects=SNAPSHOTS),
+    # Attached to an action by inspectors only; with no action chosen the inspector is told (400).
+    "snapshot_attach": Row(
+        {
+            "anonymous": {"in": 302, "out": 302},
+            "cadre": {"in": 403, "out": 403},
+            "supervisor": {"in": 403, "out": 404},
+            "inspector": {"in": 400, "out": 404},
+            "outsider": {"in": 404, "out": 403},
+            "admin": {"in": 403, "out": 403},
+        },
+        method="post",
+        objects=SNAPSHOTS,
+    ),
     # The export audit log: discipline inspectors and administrators.
     "export_log": Row(everyone(403, anonymous=302, inspector=200, admin=200)),
     "export_job": Row(OWN_JOB, objects=JOBS),

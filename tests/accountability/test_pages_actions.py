@@ -333,3 +333,47 @@ def test_the_notice_list_takes_the_same_queries_for_one_or_many(client, world, d
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("notice_list"))
     assert len(response.context["page"]) == 6
+
+
+# --- overdue-report snapshots as grounds --------------------------------------------------
+
+
+def snapshot(world, user=None, region=None):
+    from reports.models import OverdueSnapshot
+
+    region = region or world.t1
+    return OverdueSnapshot.objects.create(
+        created_by=user or world.inspector, scope_text=region.name, scope_path=region.path, row_count=0
+    )
+
+
+def test_an_inspector_attaches_a_snapshot_to_an_action_once(client, world, action):
+    saved = snapshot(world)
+    client.force_login(world.inspector)
+    response = client.get(reverse("snapshot_detail", args=[saved.pk]))
+    assert [a.pk for a in response.context["attachable"]] == [action.pk]
+    response = client.post(reverse("snapshot_attach", args=[saved.pk]), {"action": action.pk})
+    assert response.status_code == 302 and response.url == reverse("action_detail", args=[action.pk])
+    response = client.post(reverse("snapshot_attach", args=[saved.pk]), {"action": action.pk}, follow=True)
+    assert b"already attached" in response.content
+    assert [link.snapshot_id for link in response.context["snapshots"]] == [saved.pk]
+    assert [link.action_id for link in client.get(reverse("snapshot_detail", args=[saved.pk])).context["attached"]] == [
+        action.pk
+    ]
+
+
+def test_a_snapshot_is_not_attached_to_an_action_outside_the_inspection_scope(client, world, action):
+    from accountability.models import ActionSnapshot
+
+    theirs = f.AccountabilityActionFactory(subject_cadre=world.outsider, region=world.county_b, created_by=world.admin)
+    revoked = f.AccountabilityActionFactory(
+        subject_cadre=world.cadre, region=world.t1, created_by=world.inspector, status=A.REVOKED
+    )
+    saved = snapshot(world)
+    client.force_login(world.inspector)
+    for value in (theirs.pk, revoked.pk, "junk", ""):
+        response = client.post(reverse("snapshot_attach", args=[saved.pk]), {"action": value})
+        assert response.status_code == 400 and b"Choose an accountability action of your inspection scope" in response.content
+    other_scope = snapshot(world, world.outsider_user, world.county_b)
+    assert client.post(reverse("snapshot_attach", args=[other_scope.pk]), {"action": action.pk}).status_code == 404
+    assert not ActionSnapshot.objects.exists()
