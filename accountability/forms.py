@@ -313,6 +313,9 @@ class TransitionForm(forms.Form):
         self.fields["to"].choices = [
             (value, labels[value]) for value in AccountabilityAction.Status.values if value in allowed
         ]
+        if AccountabilityAction.Status.DECIDED not in allowed:
+            # The decision is dated and named once, when it is recorded.
+            del self.fields["decided_on"], self.fields["deciding_body"]
 
     def clean_decided_on(self):
         day = self.cleaned_data["decided_on"]
