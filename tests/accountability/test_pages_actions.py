@@ -377,3 +377,23 @@ def test_a_snapshot_is_not_attached_to_an_action_outside_the_inspection_scope(cl
     other_scope = snapshot(world, world.outsider_user, world.county_b)
     assert client.post(reverse("snapshot_attach", args=[other_scope.pk]), {"action": action.pk}).status_code == 404
     assert not ActionSnapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_inspector_finds_actions_to_move_on_an_exemption_to_decide_and_a_notice(client):
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("seed_demo", households=400, stdout=StringIO())
+    client.force_login(get_user_model().objects.get(username="demo-inspector"))
+    actions = list(client.get(reverse("action_list")).context["page"])
+    assert {a.form for a in actions} >= {"reminder_talk", "circulated"}
+    pending = next(a for a in actions if a.pending_exemptions)
+    page = client.get(reverse("action_detail", args=[pending.pk]))
+    assert page.context["decision_form"] is not None and page.context["transition_form"] is not None
+    [notice] = client.get(reverse("notice_list")).context["page"]
+    response = client.get(reverse("notice_detail", args=[notice.pk]))
+    assert response.status_code == 200 and "逾期" in response.content.decode()
+    assert any(r.status == "issued" for r in client.get(reverse("supervision_report_list")).context["page"])

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accountability import seeding
-from accountability.models import AccountabilityAction, ExemptionRequest, Finding, SupervisionReport
+from accountability.models import AccountabilityAction, ExemptionRequest, Finding, Notice, SupervisionReport
 from accountability.services import digest_send, escalations_send_all, escalations_sweep
 from cadres.models import Cadre, ContactPoint, Pairing, Posting, Scope, Unit
 from casework.calendar import WorkingCalendar
@@ -1309,6 +1309,7 @@ class DemoCounty:
                     requested_at=now - timedelta(days=4),
                     grounds="逾期系上级部门审批流程较长所致，本人已多次督促并如实记录进展，申请容错免责。",
                 )
+        self.make_notice(in_demo)
         amended = [v for v in self.visits if v.kind == Visit.Kind.HOME and (now - v.received_at).days > 2][
             :: max(1, len(self.visits) // 3)
         ][:3]
@@ -1324,6 +1325,43 @@ class DemoCounty:
                 for v in amended
             ]
         )
+
+    def make_notice(self, in_demo):
+        """Circulated criticism of another overdue cadre of the demo township, carried out, and
+        the township commission's notice that circulates it."""
+        inspector, now = self.users["demo-inspector"], self.now
+        others = [c for c in in_demo if c.owner_id != in_demo[0].owner_id] if in_demo else []
+        if not others:
+            return
+        subject = others[0].owner
+        action = AccountabilityAction.objects.create(
+            subject_cadre=subject,
+            region=self.demo_township,
+            form=AccountabilityAction.Form.CIRCULATED,
+            deciding_body=f"{self.demo_township.name}纪委",
+            grounds=f"承诺事项逾期{others[0].overdue_days(now)}天未办结，提醒谈话后仍未推进，也未申请延期。",
+            created_by=inspector,
+            created_at=now - timedelta(days=6),
+            decided_on=self.today - timedelta(days=3),
+        )
+        action.commitments.set([c for c in others if c.owner_id == subject.pk][:3])
+        action.transition(AccountabilityAction.Status.DECIDED, by=inspector, at=now - timedelta(days=3))
+        action.transition(AccountabilityAction.Status.EXECUTED, by=inspector, at=now - timedelta(days=1))
+        notice = Notice.objects.create(
+            region=self.demo_township,
+            number=f"{self.demo_township.name[:2]}纪通〔{self.today:%Y}〕1号",
+            title="关于走访承诺事项逾期未办结问题的通报",
+            issuer=f"中共{self.demo_township.name}纪律检查委员会",
+            body=(
+                "近期，镇纪委对全镇干部下基层走访承诺事项办理情况开展了监督检查，发现个别干部对群众反映的问题"
+                "承诺后不跟进、不办结，“只记不办”。现将有关问题通报如下。\n"
+                "各村（社区）、各部门要引以为戒，对照检查承诺事项办理情况，确保件件有着落、事事有回音。"
+            ),
+            issued_on=self.today - timedelta(days=1),
+            created_by=inspector,
+            created_at=now - timedelta(days=1),
+        )
+        notice.actions.set([action])
 
 
 def demo_row_counts() -> dict[str, int]:
