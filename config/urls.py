@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("visits.urls")),
     path("accountability/", include("accountability.urls")),
     path("reports/", include("reports.urls")),
+    path("dashboard/", include("reports.dashboard_urls")),
     path("api/v1/", include("visits.api_urls")),
     # The OpenAPI document, and Swagger UI on it (served from our static files, no CDN).
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -274,6 +274,18 @@ MATRIX |= {
     "export_job_download": Row(OWN_JOB, objects=JOBS),
 }
 
+# The supervisor dashboard: readers as for the overdue report; a region outside the reader's
+# scope (or unknown) is 404, and a cadre with no scope is told the dashboard is not for them.
+REGIONS = {"in": lambda w: w.v1.pk, "out": lambda w: w.vb.pk}
+DASHBOARD_REGION = scoped() | {"cadre": {"in": 403, "out": 403}}
+MATRIX |= {
+    "dashboard": Row(READERS),
+    "dashboard_region": Row(DASHBOARD_REGION, objects=REGIONS),
+    "dashboard_households": Row(DASHBOARD_REGION, objects=REGIONS),
+    "dashboard_concerns": Row(READERS),
+    "dashboard_cadres": Row(READERS),
+}
+
 
 def _report(world, where, status="draft"):
     """A supervision report on township 1 by the supervisor (in), or on county B by the outsider (out)."""
