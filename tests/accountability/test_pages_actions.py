@@ -373,7 +373,10 @@ def test_a_snapshot_is_not_attached_to_an_action_outside_the_inspection_scope(cl
     client.force_login(world.inspector)
     for value in (theirs.pk, revoked.pk, "junk", ""):
         response = client.post(reverse("snapshot_attach", args=[saved.pk]), {"action": value})
-        assert response.status_code == 400 and b"Choose an accountability action of your inspection scope" in response.content
+        assert (
+            response.status_code == 400
+            and b"Choose an accountability action of your inspection scope" in response.content
+        )
     other_scope = snapshot(world, world.outsider_user, world.county_b)
     assert client.post(reverse("snapshot_attach", args=[other_scope.pk]), {"action": action.pk}).status_code == 404
     assert not ActionSnapshot.objects.exists()
@@ -397,3 +400,21 @@ def test_the_demo_inspector_finds_actions_to_move_on_an_exemption_to_decide_and_
     response = client.get(reverse("notice_detail", args=[notice.pk]))
     assert response.status_code == 200 and "逾期" in response.content.decode()
     assert any(r.status == "issued" for r in client.get(reverse("supervision_report_list")).context["page"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cadre": "9" * 30},
+        {"unit": "9" * 30},
+        {"unit": "abc"},
+        {"cadre": "CADRE_PK", "commitments": "9" * 30 + ",x,,-1"},
+        {"cadre": "CADRE_PK", "form": "nonsense"},
+    ],
+)
+def test_odd_query_parameters_on_the_new_action_page_never_fail(client, world, params):
+    params = {k: str(world.cadre.pk) if v == "CADRE_PK" else v for k, v in params.items()}
+    client.force_login(world.inspector)
+    response = client.get(reverse("action_create"), params)
+    assert response.status_code in (200, 400)
+    assert not AccountabilityAction.objects.exists()
