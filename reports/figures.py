@@ -71,6 +71,18 @@ queries whatever the data size.
 - **monthly trend**: in-person visits per month, and pledges overdue at each month's end (pledged
   and due before it, not closed by it; the due date is today's, so an extension granted later
   moves a pledge out of the months it was overdue in).
+
+Speed and freshness. Whole months, quarters and years are read from rollups (``reports.rollups``,
+tables in ``reports.rollup_models``) refreshed every ``ROLLUP_INTERVAL_SECONDS`` (10 minutes by
+default) for the current and previous periods and nightly for this year and the last; the
+figures carry the refresh time (``AreaFigures.as_of``, ``ConcernSummary.as_of``;
+``reports.rollups.rollups_as_of``) for the page to say "as of". Rollups are used when they hold
+exactly what the viewer sees: an administrator, or regions inside a scope over a whole region
+(not one unit's) — for a cadre's own rows, a unit's scope, a custom range or a period never
+refreshed the same figures are computed live from the raw rows. Always live: the overdue count
+and its aging, and the never-acted-on numerator (they depend on the moment; partial indexes on
+open pledges and on concerns without an outcome serve them). The monthly trend's overdue count
+of the current month is as of the refresh when read from rollups.
 """
 
 from dataclasses import dataclass
@@ -113,6 +125,15 @@ from casework.models import (
 from households.access import Access, path_q
 from households.models import Household, Region
 from visits.models import Visit
+
+from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryVillagePeriod, RollupPeriod, VillagePeriod
+
+# The rollups' columns summed by the area figures.
+VILLAGE_COLUMNS = [
+    field.column
+    for field in VillagePeriod._meta.concrete_fields
+    if field.column not in ("id", "kind", "start", "refreshed_at", "village_id")
+]
 
 DAY = timedelta(days=1)
 
@@ -332,6 +353,7 @@ class AreaFigures:
     burden_heavy: Ratio
     confirmation: Ratio
     petitions: PetitionFigures | None
+    as_of: datetime | None = None  # when the rollups it was read from were computed; None: live
 
 
 @dataclass
@@ -371,6 +393,7 @@ class ConcernSummary:
     totals: dict  # category id -> CategoryCell over the whole area
     months: list  # first days of the trend's months
     trend: dict  # category id -> [concerns raised in each of ``months``]
+    as_of: datetime | None = None  # when the rollups it was read from were computed; None: live
 
 
 @dataclass
@@ -478,15 +501,31 @@ class Area:
     def tally(self, rows: QuerySet, lookup: str, **aggregates) -> dict[str, dict]:
         """``aggregates`` over ``rows`` in the area, per key (absent keys had no rows)."""
         rows = self.filter(rows, lookup)
+        # Prefixed, so that a figure may be named like a field of the model it is counted on.
+        aggregates = {f"s_{name}": aggregate for name, aggregate in aggregates.items()}
         if self.children is None:
-            return {"": rows.aggregate(**aggregates)}
+            return {"": _unprefixed(rows.aggregate(**aggregates))}
         if not self.children:
             return {}
         grouped = rows.annotate(_key=self.key(lookup)).values("_key").annotate(**aggregates)
-        return {row.pop("_key"): row for row in grouped}
+        return {row.pop("_key"): _unprefixed(row) for row in grouped}
 
 
-def _count(q=None, **lookups) -> Count:
+def _unprefixed(row: dict) -> dict:
+    return {name[2:]: value for name, value in row.items()}
+
+
+def merged(*tallies: dict) -> dict[str, dict]:
+    """Tallies of several sources, one dict of figures per key."""
+    rows: dict[str, dict] = {}
+    for tally in tallies:
+        for key, row in tally.items():
+            rows.setdefault(key, {}).update(row)
+    return rows
+
+
+def count_where(q=None, **lookups) -> Count:
+    """Rows matching ``q`` and ``lookups``."""
     condition = Q(**lookups) if q is None else q & Q(**lookups)
     return Count("pk", filter=condition)
 
@@ -516,100 +555,198 @@ def child_area_figures(
     return [(child, figures[child.path]) for child in children]
 
 
+def rollups_cover(access: Access, area: Area) -> bool:
+    """Whether rollups (whole villages) hold exactly the rows the viewer sees in ``area``: for an
+    administrator, and for regions inside a scope over a whole region (not one unit's)."""
+    if access.is_admin:
+        return True
+    if area.paths is None:
+        return False
+    whole = [path for path, unit_id in access.supervision + access.inspection if unit_id is None]
+    return all(any(path.startswith(scope) for scope in whole) for path in area.paths)
+
+
+def rolled_up_as_of(periods) -> datetime | None:
+    """When the rollups of all ``periods`` were computed (the oldest of them), None unless they
+    all exist (then the figures are computed live)."""
+    periods = {(period.kind, period.start) for period in periods}
+    if not periods or any(kind == "custom" for kind, _start in periods):
+        return None
+    q = Q(pk__in=[])
+    for kind, start in periods:
+        q |= Q(kind=kind, start=start)
+    stamps = list(RollupPeriod.objects.filter(q).values_list("refreshed_at", flat=True))
+    return min(stamps) if len(stamps) == len(periods) else None
+
+
 def _area_figures(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, AreaFigures]:
-    start, stop = period.bounds()
+    as_of = rolled_up_as_of([period]) if period.is_calendar and rollups_cover(access, area) else None
+    counts = _area_counts_rolled_up(access, area, period, now=now) if as_of else _area_counts_live(access, area, period, now=now)
+    return {key: _area_from_counts(counts.get(key, {}), as_of) for key in area.keys()}
+
+
+def _overdue_now(access: Access, area: Area, now: datetime) -> dict:
+    """The overdue count and its aging at ``now`` (always live: open pledges by due date)."""
+    overdue = Q(status__in=Commitment.OPEN_STATES, due_at__lt=now)
+    return area.tally(
+        Commitment.objects.visible_to(access).filter(overdue),
+        "village__path",
+        overdue=Count("pk"),
+        **{f"aging_{bucket.code}": count_where(bucket.q(now)) for bucket in AGING_BUCKETS},
+    )
+
+
+def _area_counts_live(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, dict]:
     on = min(period.end, timezone.localdate(now))
     in_person_visit = Visit.objects.in_person().filter(period.q("visited_at"))
-
-    households = area.tally(
-        Household.objects.visible_to(access).active(),
-        "village__path",
-        households=Count("pk"),
-        visited=Count("pk", filter=Exists(in_person_visit.filter(household_id=OuterRef("pk")))),
-    )
-    villages = area.tally(
-        Region.objects.visible_to(access).villages(),
-        "path",
-        villages=Count("pk"),
-        covered=Count(
-            "pk",
-            filter=Exists(ContactPoint.objects.current(on).filter(village_id=OuterRef("pk")))
-            | Exists(Posting.objects.current(on).filter(village_id=OuterRef("pk"))),
-        ),
-    )
-    cadres = area.tally(
-        Cadre.objects.visible_to(access).filter(is_active=True),
-        "unit__region__path",
-        cadres=Count("pk"),
-        covered=Count("pk", filter=_has_assignment(on)),
-    )
-    visits = area.tally(
-        Visit.objects.visible_to(access).in_person().filter(period.q("visited_at")),
-        "village__path",
-        visits=Count("pk"),
-        companions_sum=Sum("companions"),
-        heavy=_count(companions__gt=2),
-        offered=_count(resident_code__isnull=False),
-        confirmed=_count(resident_code__used_at__isnull=False),
-    )
-    concerns = area.tally(
-        Concern.objects.visible_to(access).filter(raised_at__gte=start, raised_at__lt=stop),
-        "village__path",
-        concerns=Count("pk"),
-        idle=_count(never_acted_on_q(now)),
-    )
     commitment_rows = Commitment.objects.visible_to(access)
-    commitments = area.tally(
-        commitment_rows,
-        "village__path",
-        due=_count(~Q(status=Commitment.Status.CANCELLED), due_at__gte=start, due_at__lt=stop),
-        on_time=_count(due_at__gte=start, due_at__lt=stop, status=Commitment.Status.CONFIRMED, closed_at__lte=F("due_at")),
-        overdue=_count(status__in=Commitment.OPEN_STATES, due_at__lt=now),
-        **{
-            f"aging_{bucket.code}": _count(bucket.q(now), status__in=Commitment.OPEN_STATES, due_at__lt=now)
-            for bucket in AGING_BUCKETS
-        },
+    return merged(
+        area.tally(
+            Household.objects.visible_to(access).active(),
+            "village__path",
+            households=Count("pk"),
+            visited_households=count_where(Exists(in_person_visit.filter(household_id=OuterRef("pk")))),
+        ),
+        area.tally(
+            Region.objects.visible_to(access).villages(),
+            "path",
+            villages=Count("pk"),
+            assigned=count_where(village_assigned(on)),
+        ),
+        area.tally(
+            Cadre.objects.visible_to(access).filter(is_active=True),
+            "unit__region__path",
+            cadres=Count("pk"),
+            cadres_covered=count_where(has_assignment(on)),
+        ),
+        area.tally(
+            Visit.objects.visible_to(access).in_person().filter(period.q("visited_at")), "village__path", **VISIT_MEASURES
+        ),
+        area.tally(
+            Concern.objects.visible_to(access).filter(period.q("raised_at")),
+            "village__path",
+            concerns=Count("pk"),
+            idle=count_where(never_acted_on_q(now)),
+        ),
+        area.tally(commitment_rows.filter(due_q(period)), "village__path", **due_measures(period)),
+        _overdue_now(access, area, now),
+        area.tally(
+            CommitmentTransition.objects.filter(commitment__in=commitment_rows).filter(period.q("at")),
+            "commitment__village__path",
+            **TRANSITION_MEASURES,
+        ),
+        area.tally(
+            ResidentCode.objects.filter(commitment__in=commitment_rows).filter(code_q(period)),
+            "commitment__village__path",
+            **code_measures(period),
+        ),
+        area.tally(PetitionCase.objects.visible_to(access), "village__path", **petition_measures(period)),
     )
-    transitions = area.tally(
-        CommitmentTransition.objects.filter(commitment__in=commitment_rows, at__gte=start, at__lt=stop),
-        "commitment__village__path",
-        reported=_count(to_status=Commitment.Status.REPORTED_DONE),
-        reopened=_count(to_status=Commitment.Status.REOPENED),
-    )
-    codes = area.tally(
-        ResidentCode.objects.filter(commitment__in=commitment_rows),
-        "commitment__village__path",
-        offered=_count(created_at__gte=start, created_at__lt=stop),
-        confirmed=_count(created_at__gte=start, created_at__lt=stop, used_at__isnull=False),
-        evaluated=_count(used_at__gte=start, used_at__lt=stop),
-        satisfied=_count(used_at__gte=start, used_at__lt=stop, rating__in=SATISFIED),
-    )
-    petitions = _petition_tally(access, area, period)
-
-    figures = {}
-    for key in area.keys():
-        visit_count = _get(visits, key, "visits")
-        figures[key] = AreaFigures(
-            households=_get(households, key, "households"),
-            visits=visit_count,
-            visit_coverage=_ratio(households, key, "visited", "households"),
-            villages_covered=_ratio(villages, key, "covered", "villages"),
-            cadres_covered=_ratio(cadres, key, "covered", "cadres"),
-            never_acted_on=_ratio(concerns, key, "idle", "concerns"),
-            on_time=_ratio(commitments, key, "on_time", "due"),
-            overdue=_get(commitments, key, "overdue"),
-            aging={bucket.code: _get(commitments, key, f"aging_{bucket.code}") for bucket in AGING_BUCKETS},
-            satisfaction=_ratio(codes, key, "satisfied", "evaluated"),
-            reopen=_ratio(transitions, key, "reopened", "reported"),
-            burden_average=_get(visits, key, "companions_sum") / visit_count if visit_count else None,
-            burden_heavy=Ratio(_get(visits, key, "heavy"), visit_count),
-            confirmation=_ratio(visits, key, "confirmed", "offered") + _ratio(codes, key, "confirmed", "offered"),
-            petitions=_petition_figures(petitions, key),
-        )
-    return figures
 
 
-def _has_assignment(on: date) -> Q:
+def _area_counts_rolled_up(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, dict]:
+    in_period = Q(kind=period.kind, start=period.start)
+    return merged(
+        area.tally(
+            VillagePeriod.objects.filter(in_period), "village__path", **{name: Sum(name) for name in VILLAGE_COLUMNS}
+        ),
+        area.tally(
+            CadreCoveragePeriod.objects.filter(in_period), "region__path", cadres=Sum("cadres"), cadres_covered=Sum("covered")
+        ),
+        area.tally(
+            Concern.objects.visible_to(access).filter(period.q("raised_at")).filter(never_acted_on_q(now)),
+            "village__path",
+            idle=Count("pk"),
+        ),
+        _overdue_now(access, area, now),
+    )
+
+
+def _area_from_counts(n: dict, as_of: datetime | None) -> AreaFigures:
+    def get(name):
+        return n.get(name) or 0
+
+    def ratio(numerator, denominator):
+        return Ratio(get(numerator), get(denominator))
+
+    visits = get("visits")
+    return AreaFigures(
+        households=get("households"),
+        visits=visits,
+        visit_coverage=ratio("visited_households", "households"),
+        villages_covered=ratio("assigned", "villages"),
+        cadres_covered=ratio("cadres_covered", "cadres"),
+        never_acted_on=ratio("idle", "concerns"),
+        on_time=ratio("on_time", "due"),
+        overdue=get("overdue"),
+        aging={bucket.code: get(f"aging_{bucket.code}") for bucket in AGING_BUCKETS},
+        satisfaction=ratio("satisfied", "evaluated"),
+        reopen=ratio("reopened", "reported"),
+        burden_average=get("companions") / visits if visits else None,
+        burden_heavy=ratio("heavy_visits", "visits"),
+        confirmation=ratio("visit_codes_confirmed", "visit_codes_offered") + ratio("codes_confirmed", "codes_offered"),
+        petitions=_petition_figures(n) if get("petitions_all") else None,
+        as_of=as_of,
+    )
+
+
+# --- what is counted, shared by the live figures and the rollups ------------------------------
+
+VISIT_MEASURES = {  # over in-person visits
+    "visits": Count("pk"),
+    "companions": Sum("companions"),
+    "heavy_visits": count_where(companions__gt=2),
+    "visit_codes_offered": count_where(resident_code__isnull=False),
+    "visit_codes_confirmed": count_where(resident_code__used_at__isnull=False),
+}
+TRANSITION_MEASURES = {  # over commitments' status changes
+    "reported": count_where(to_status=Commitment.Status.REPORTED_DONE),
+    "reopened": count_where(to_status=Commitment.Status.REOPENED),
+}
+
+
+def due_q(period: Period) -> Q:
+    return period.q("due_at")
+
+
+def due_measures(period: Period) -> dict:
+    """Over commitments: due in the period (not cancelled), and of those confirmed by the due date."""
+    due = due_q(period)
+    return {
+        "due": count_where(due & ~Q(status=Commitment.Status.CANCELLED)),
+        "on_time": count_where(due, status=Commitment.Status.CONFIRMED, closed_at__lte=F("due_at")),
+    }
+
+
+def code_q(period: Period) -> Q:
+    """Commitment codes offered or used in the period."""
+    return period.q("created_at") | period.q("used_at")
+
+
+def code_measures(period: Period) -> dict:
+    """Over commitments' resident codes: offered and confirmed, rated and satisfied."""
+    offered, used = period.q("created_at"), period.q("used_at")
+    return {
+        "codes_offered": count_where(offered),
+        "codes_confirmed": count_where(offered, used_at__isnull=False),
+        "evaluated": count_where(used),
+        "satisfied": count_where(used, rating__in=SATISFIED),
+    }
+
+
+IN_PERSON = ~Q(kind=Visit.Kind.PHONE_CALLBACK)
+ANY_FLAG = Q(flag_proxy=True) | Q(flag_backdated=True) | Q(flag_far=True) | Q(flag_burst=True) | Q(flag_copied=True)
+
+
+def village_assigned(on: date) -> Q:
+    """A village (region row) with a contact point or a posting in force on ``on``."""
+    return Q(
+        Exists(ContactPoint.objects.current(on).filter(village_id=OuterRef("pk")))
+        | Exists(Posting.objects.current(on).filter(village_id=OuterRef("pk")))
+    )
+
+
+def has_assignment(on: date) -> Q:
     """A cadre with a contact village, a posting or a pairing in force on ``on``."""
     return Q(
         Exists(ContactPoint.objects.current(on).filter(cadre_id=OuterRef("pk")))
@@ -618,7 +755,8 @@ def _has_assignment(on: date) -> Q:
     )
 
 
-def _petition_tally(access: Access, area: Area, period: Period) -> dict:
+def petition_measures(period: Period) -> dict:
+    """The petition figures' counts over petition cases (see the module docstring)."""
     start, stop = period.bounds()
     declined_by_deadline = Exists(
         PetitionEvent.objects.filter(
@@ -629,30 +767,40 @@ def _petition_tally(access: Access, area: Area, period: Period) -> dict:
     accept_due = Q(accept_due_at__gte=start, accept_due_at__lt=stop)
     reply_due = Q(handle_due_at__gte=start, handle_due_at__lt=stop)
     replied = Q(replied_at__gte=start, replied_at__lt=stop) & ~Q(evaluation="")
-    return area.tally(
-        PetitionCase.objects.visible_to(access),
-        "village__path",
-        any=Count("pk"),
-        cases=_count(registered),
-        repeated=_count(registered, repeat_of__isnull=False),
-        accept_due=_count(accept_due),
-        accepted_on_time=_count(accept_due & (Q(accepted_at__lte=F("accept_due_at")) | declined_by_deadline)),
-        reply_due=_count(reply_due),
-        replied_on_time=_count(reply_due, replied_at__lte=F("handle_due_at")),
-        evaluated=_count(replied),
-        satisfied=_count(replied, evaluation__in=PETITION_SATISFIED),
+    return {
+        "petitions_all": Count("pk"),
+        "petitions": count_where(registered),
+        "petitions_repeated": count_where(registered, repeat_of__isnull=False),
+        "accept_due": count_where(accept_due),
+        "accepted_on_time": count_where(accept_due & (Q(accepted_at__lte=F("accept_due_at")) | declined_by_deadline)),
+        "reply_due": count_where(reply_due),
+        "replied_on_time": count_where(reply_due, replied_at__lte=F("handle_due_at")),
+        "petitions_evaluated": count_where(replied),
+        "petitions_satisfied": count_where(replied, evaluation__in=PETITION_SATISFIED),
+    }
+
+
+def pairing_measures(period: Period) -> dict:
+    """Over pairings: the households paired, and those their cadre visited in person in ``period``."""
+    visited = Visit.objects.in_person().filter(
+        period.q("visited_at"), cadre_id=OuterRef("cadre_id"), household_id=OuterRef("household_id")
     )
+    return {
+        "paired": Count("household_id", distinct=True),
+        "paired_visited": Count("household_id", distinct=True, filter=Exists(visited)),
+    }
 
 
-def _petition_figures(tally: dict, key) -> PetitionFigures | None:
-    if not _get(tally, key, "any"):
-        return None
+def _petition_figures(n: dict) -> PetitionFigures:
+    def ratio(numerator, denominator):
+        return Ratio(n.get(numerator) or 0, n.get(denominator) or 0)
+
     return PetitionFigures(
-        cases=_get(tally, key, "cases"),
-        accepted_on_time=_ratio(tally, key, "accepted_on_time", "accept_due"),
-        replied_on_time=_ratio(tally, key, "replied_on_time", "reply_due"),
-        repeat=_ratio(tally, key, "repeated", "cases"),
-        satisfaction=_ratio(tally, key, "satisfied", "evaluated"),
+        cases=n.get("petitions") or 0,
+        accepted_on_time=ratio("accepted_on_time", "accept_due"),
+        replied_on_time=ratio("replied_on_time", "reply_due"),
+        repeat=ratio("petitions_repeated", "petitions"),
+        satisfaction=ratio("petitions_satisfied", "petitions_evaluated"),
     )
 
 
@@ -679,12 +827,12 @@ def cadres_in(access: Access, *, region: Region | None = None, unit=None, cadres
 def cadre_figures(
     access: Access, period: Period, *, now: datetime, region: Region | None = None, unit=None, cadres=None
 ) -> list[tuple[Cadre, CadreFigures]]:
-    """Each chosen cadre's figures over ``period``, counting only rows the viewer sees, in unit
-    then name order."""
+    """Each chosen cadre's figures over ``period``, counting only rows in the viewer's scope, in
+    unit then name order."""
     chosen = cadres_in(access, region=region, unit=unit, cadres=cadres)
     people = list(chosen.select_related("unit").order_by("unit__name", "name", "pk"))
     figures = _cadre_figures(access, chosen.values("pk"), period, now=now)
-    idle = CadreFigures(regularity=Ratio(0, len(_months_elapsed(period, now))))
+    idle = _cadre_from_counts({}, {}, _months_elapsed(period, now))
     return [(cadre, figures.get(cadre.pk, idle)) for cadre in people]
 
 
@@ -716,150 +864,229 @@ def _months_elapsed(period: Period, now: datetime) -> list[date]:
     return [month for month in period.months() if month <= this_month] or period.months()[:1]
 
 
+def confirmed_q(period: Period) -> Q:
+    """Commitments confirmed (closed as confirmed) in the period."""
+    return Q(status=Commitment.Status.CONFIRMED) & period.q("closed_at")
+
+
+def overdue_at_q(moment: datetime) -> Q:
+    """Commitments overdue at ``moment``: pledged and due before it, not closed by it."""
+    return Q(pledged_at__lte=moment, due_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
+
+
+def _by(rows, key: str) -> dict:
+    return {row.pop(key): row for row in rows}
+
+
 def _cadre_figures(access: Access, chosen: QuerySet, period: Period, *, now: datetime) -> dict[int, CadreFigures]:
-    start, stop = period.bounds()
-    on = min(period.end, timezone.localdate(now))
-    months = _months_elapsed(period, now)
-    any_flag = Q(flag_proxy=True) | Q(flag_backdated=True) | Q(flag_far=True) | Q(flag_burst=True) | Q(flag_copied=True)
-    in_person = ~Q(kind=Visit.Kind.PHONE_CALLBACK)
-    visit_rows = (
-        Visit.objects.visible_to(access)
-        .filter(cadre__in=chosen, visited_at__gte=start, visited_at__lt=stop)
-        .order_by()
+    area = Area.of(access, None)
+    elapsed = _months_elapsed(period, now)
+    as_of = None
+    if period.is_calendar and (access.is_admin or area.paths is not None):
+        as_of = rolled_up_as_of([period, *(Period.of("month", month) for month in elapsed)])
+    if as_of:
+        counts, monthly = _cadre_counts_rolled_up(area, chosen, period, elapsed)
+    else:
+        counts, monthly = _cadre_counts_live(access, area, chosen, period, now=now)
+    overdue = area.filter(
+        Commitment.objects.visible_to(access).filter(owner__in=chosen, status__in=Commitment.OPEN_STATES, due_at__lt=now),
+        "village__path",
+    )
+    for row in overdue.values("owner_id").annotate(overdue=Count("pk")):
+        counts.setdefault(row["owner_id"], {})["overdue"] = row["overdue"]
+    return {pk: _cadre_from_counts(n, monthly.get(pk, {}), elapsed) for pk, n in counts.items()}
+
+
+def _cadre_counts_live(access: Access, area: Area, chosen: QuerySet, period: Period, *, now: datetime):
+    months = period.months()
+    visits = _by(
+        area.filter(Visit.objects.visible_to(access).filter(cadre__in=chosen).filter(period.q("visited_at")), "village__path")
         .values("cadre_id")
         .annotate(
-            visits=_count(in_person),
-            flagged=_count(any_flag),
-            **{f"m{i}": _count(in_person & q) for i, q in enumerate(_month_qs(period, "visited_at"))},
+            visits=count_where(IN_PERSON),
+            flagged=count_where(ANY_FLAG),
+            **{f"m{i}": count_where(IN_PERSON & q) for i, q in enumerate(_month_qs(period, "visited_at"))},
+        ),
+        "cadre_id",
+    )
+    monthly = {
+        pk: {month: row.pop(f"m{i}") for i, month in enumerate(months)} for pk, row in visits.items()
+    }
+    pairings = _by(
+        area.filter(
+            Pairing.objects.current(min(period.end, timezone.localdate(now))).filter(
+                cadre__in=chosen, household__in=Household.objects.visible_to(access).active()
+            ),
+            "household__village__path",
         )
-    )
-    paired_visited = Visit.objects.in_person().filter(
-        cadre_id=OuterRef("cadre_id"), household_id=OuterRef("household_id"), visited_at__gte=start, visited_at__lt=stop
-    )
-    pairing_rows = (
-        Pairing.objects.current(on)
-        .filter(cadre__in=chosen, household__in=Household.objects.visible_to(access).active())
-        .order_by()
         .values("cadre_id")
-        .annotate(paired=Count("household_id", distinct=True), visited=Count("household_id", distinct=True, filter=Exists(paired_visited)))
+        .annotate(**pairing_measures(period)),
+        "cadre_id",
     )
-    commitment_rows = Commitment.objects.visible_to(access).filter(owner__in=chosen)
-    due = Q(due_at__gte=start, due_at__lt=stop)
-    commitment_tally = (
-        commitment_rows.order_by()
+    commitment_rows = area.filter(Commitment.objects.visible_to(access).filter(owner__in=chosen), "village__path")
+    pledged, confirmed = period.q("pledged_at"), confirmed_q(period)
+    commitments = _by(
+        commitment_rows.filter(due_q(period) | pledged | confirmed)
         .values("owner_id")
-        .annotate(
-            due=_count(due & ~Q(status=Commitment.Status.CANCELLED)),
-            on_time=_count(due, status=Commitment.Status.CONFIRMED, closed_at__lte=F("due_at")),
-            pledged=_count(pledged_at__gte=start, pledged_at__lt=stop),
-            confirmed=_count(status=Commitment.Status.CONFIRMED, closed_at__gte=start, closed_at__lt=stop),
-            overdue=_count(status__in=Commitment.OPEN_STATES, due_at__lt=now),
-        )
+        .annotate(**due_measures(period), pledged=count_where(pledged), confirmed=count_where(confirmed)),
+        "owner_id",
     )
-    transition_tally = (
-        CommitmentTransition.objects.filter(commitment__in=commitment_rows, at__gte=start, at__lt=stop)
+    transitions = _by(
+        CommitmentTransition.objects.filter(commitment__in=commitment_rows)
+        .filter(period.q("at"))
         .order_by()
-        .values(owner_id=F("commitment__owner_id"))
-        .annotate(
-            reported=_count(to_status=Commitment.Status.REPORTED_DONE),
-            reopened=_count(to_status=Commitment.Status.REOPENED),
-        )
+        .values(owner=F("commitment__owner_id"))
+        .annotate(**TRANSITION_MEASURES),
+        "owner",
     )
-    code_tally = (
-        ResidentCode.objects.filter(commitment__in=commitment_rows, used_at__gte=start, used_at__lt=stop)
+    measures = code_measures(period)
+    codes = _by(
+        ResidentCode.objects.filter(commitment__in=commitment_rows)
+        .filter(period.q("used_at"))
         .order_by()
-        .values(owner_id=F("commitment__owner_id"))
-        .annotate(evaluated=Count("pk"), satisfied=_count(rating__in=SATISFIED))
+        .values(owner=F("commitment__owner_id"))
+        .annotate(evaluated=measures["evaluated"], satisfied=measures["satisfied"]),
+        "owner",
     )
+    return merged(visits, pairings, commitments, transitions, codes), monthly
 
-    figures: dict[int, CadreFigures] = {}
 
-    def of(pk) -> CadreFigures:
-        return figures.setdefault(pk, CadreFigures())
+def _cadre_counts_rolled_up(area: Area, chosen: QuerySet, period: Period, elapsed: list[date]):
+    columns = [
+        field.column
+        for field in CadreVillagePeriod._meta.concrete_fields
+        if field.column not in ("id", "kind", "start", "refreshed_at", "cadre_id", "village_id")
+    ]
+    rows = area.filter(CadreVillagePeriod.objects.filter(cadre__in=chosen), "village__path")
+    counts = _by(
+        rows.filter(kind=period.kind, start=period.start)
+        .values("cadre_id")
+        .annotate(**{f"s_{name}": Sum(name) for name in columns}),
+        "cadre_id",
+    )
+    counts = {pk: _unprefixed(row) for pk, row in counts.items()}
+    monthly: dict = {}
+    for row in (
+        rows.filter(kind="month", start__in=elapsed).values("cadre_id", "start").annotate(s_visits=Sum("visits"))
+    ):
+        monthly.setdefault(row["cadre_id"], {})[row["start"]] = row["s_visits"]
+    return counts, monthly
 
-    for row in visit_rows:
-        per_month = [row[f"m{i}"] for i in range(len(period.months()))]
-        counted = [n for month, n in zip(period.months(), per_month, strict=True) if month in months]
-        cadre = of(row["cadre_id"])
-        cadre.visits = row["visits"]
-        cadre.flagged_visits = row["flagged"]
-        cadre.burst_share = Ratio(max(per_month), row["visits"])
-        cadre.regularity = Ratio(sum(1 for n in counted if n), len(months))
-    for row in pairing_rows:
-        of(row["cadre_id"]).coverage = Ratio(row["visited"], row["paired"])
-    for row in commitment_tally:
-        cadre = of(row["owner_id"])
-        cadre.on_time = Ratio(row["on_time"], row["due"])
-        cadre.pledged, cadre.confirmed, cadre.overdue = row["pledged"], row["confirmed"], row["overdue"]
-    for row in transition_tally:
-        of(row["owner_id"]).reopen = Ratio(row["reopened"], row["reported"])
-    for row in code_tally:
-        of(row["owner_id"]).satisfaction = Ratio(row["satisfied"], row["evaluated"])
-    for cadre in figures.values():
-        if not cadre.regularity.denominator:  # no visit at all: still months in the period
-            cadre.regularity = Ratio(0, len(months))
-    return figures
+
+def _cadre_from_counts(n: dict, monthly: dict, elapsed: list[date]) -> CadreFigures:
+    def get(name):
+        return n.get(name) or 0
+
+    def ratio(numerator, denominator):
+        return Ratio(get(numerator), get(denominator))
+
+    return CadreFigures(
+        visits=get("visits"),
+        coverage=ratio("paired_visited", "paired"),
+        regularity=Ratio(sum(1 for month in elapsed if monthly.get(month)), len(elapsed)),
+        burst_share=Ratio(max(monthly.values(), default=0), get("visits")),
+        on_time=ratio("on_time", "due"),
+        pledged=get("pledged"),
+        confirmed=get("confirmed"),
+        overdue=get("overdue"),
+        satisfaction=ratio("satisfied", "evaluated"),
+        reopen=ratio("reopened", "reported"),
+        flagged_visits=get("flagged"),
+    )
 
 
 # --- concerns by category, monthly trend ------------------------------------------------------
 
 
-def concerns_by_category(access: Access, region: Region | None, period: Period, *, months: int = 12) -> ConcernSummary:
+def _trend_months(last: date, months: int) -> list[date]:
+    last = last.replace(day=1)
+    return [_add_months(last, i - months + 1) for i in range(months)]
+
+
+def concerns_by_category(
+    access: Access, region: Region | None, period: Period, *, months: int = 12, now: datetime | None = None
+) -> ConcernSummary:
     """Concerns raised in ``period`` in ``region`` (None: the viewer's scope) by child region and
     category, with distinct households; and each category's concerns per month over the
-    ``months`` months ending with the period's last month."""
+    ``months`` months ending with the period's last month (those after ``now``'s have none)."""
     children = child_regions(access, region)
-    rows = Concern.objects.visible_to(access)
-    in_period = rows.filter(period.q("raised_at"))
-    split = Area.split(children)
+    area, split = Area.of(access, region), Area.split(children)
+    trend_months = _trend_months(period.end, months)
+    this_month = timezone.localdate(now or timezone.now()).replace(day=1)
+    as_of = None
+    if period.is_calendar and rollups_cover(access, area):
+        begun = [Period.of("month", month) for month in trend_months if month <= this_month]
+        as_of = rolled_up_as_of([period, *begun])
+    if as_of:
+        rows = CategoryVillagePeriod.objects.all()
+        in_period = rows.filter(kind=period.kind, start=period.start)
+        measures = {"concerns": Sum("concerns"), "households": Sum("households")}
+        trend_rows = (
+            area.filter(rows.filter(kind="month", start__in=trend_months), "village__path")
+            .values("category_id", "start")
+            .annotate(n=Sum("concerns"))
+        )
+    else:
+        rows = Concern.objects.visible_to(access)
+        in_period = rows.filter(period.q("raised_at"))
+        measures = {"concerns": Count("pk"), "households": Count("household_id", distinct=True)}
+        trend_period = Period("custom", trend_months[0], period.end)
+        trend_rows = (
+            area.filter(rows.filter(trend_period.q("raised_at")), "village__path")
+            .values("category_id")
+            .annotate(**{f"m{i}": count_where(q) for i, q in enumerate(_month_qs(trend_period, "raised_at"))})
+        )
     cells = {}
     if children:
+        by_path = {child.path: child.pk for child in children}
         grouped = (
             split.filter(in_period, "village__path")
             .annotate(_key=split.key("village__path"))
             .values("_key", "category_id")
-            .annotate(concerns=Count("pk"), households=Count("household_id", distinct=True))
+            .annotate(**{f"s_{name}": measure for name, measure in measures.items()})
         )
-        by_path = {child.path: child.pk for child in children}
-        cells = {
-            (by_path[row["_key"]], row["category_id"]): CategoryCell(row["concerns"], row["households"]) for row in grouped
-        }
-    area = Area.of(access, region)
+        cells = {(by_path[row["_key"]], row["category_id"]): CategoryCell(row["s_concerns"], row["s_households"]) for row in grouped}
     totals = {
-        row["category_id"]: CategoryCell(row["concerns"], row["households"])
+        row["category_id"]: CategoryCell(row["s_concerns"], row["s_households"])
         for row in area.filter(in_period, "village__path")
         .values("category_id")
-        .annotate(concerns=Count("pk"), households=Count("household_id", distinct=True))
+        .annotate(**{f"s_{name}": measure for name, measure in measures.items()})
     }
-    last = period.end.replace(day=1)
-    trend_period = Period("custom", _add_months(last, 1 - months), period.end)
-    month_qs = _month_qs(trend_period, "raised_at")
-    trend = {
-        row.pop("category_id"): [row[f"m{i}"] for i in range(len(month_qs))]
-        for row in area.filter(rows.filter(trend_period.q("raised_at")), "village__path")
-        .values("category_id")
-        .annotate(**{f"m{i}": _count(q) for i, q in enumerate(month_qs)})
-    }
+    trend: dict = {}
+    for row in trend_rows:
+        counts = trend.setdefault(row["category_id"], [0] * len(trend_months))
+        if as_of:
+            counts[trend_months.index(row["start"])] = row["n"]
+        else:
+            counts[:] = [row[f"m{i}"] for i in range(len(trend_months))]
     categories = list(Category.objects.filter(pk__in=set(totals) | set(trend)).order_by("sort_order", "name"))
-    return ConcernSummary(categories, children, cells, totals, trend_period.months(), trend)
+    return ConcernSummary(categories, children, cells, totals, trend_months, trend, as_of)
 
 
 def monthly_trend(access: Access, region: Region | None, *, months: int = 12, now: datetime) -> list[MonthPoint]:
     """For each of the ``months`` months ending with ``now``'s: in-person visits, and pledges
-    overdue at the month's end (at ``now`` for the current month)."""
-    this_month = timezone.localdate(now).replace(day=1)
-    firsts = [_add_months(this_month, i - months + 1) for i in range(months)]
-    trend_period = Period("custom", firsts[0], _add_months(this_month, 1) - DAY)
+    overdue at the month's end (at ``now`` for the current month; as of the refresh when read
+    from rollups)."""
+    firsts = _trend_months(timezone.localdate(now), months)
     area = Area.of(access, region)
-    month_qs = _month_qs(trend_period, "visited_at")
+    as_of = rolled_up_as_of([Period.of("month", first) for first in firsts]) if rollups_cover(access, area) else None
+    if as_of:
+        rows = (
+            area.filter(VillagePeriod.objects.filter(kind="month", start__in=firsts), "village__path")
+            .values("start")
+            .annotate(visits=Sum("visits"), overdue=Sum("overdue_at_end"))
+        )
+        by_month = {row["start"]: row for row in rows}
+        return [
+            MonthPoint(first, (by_month.get(first) or {}).get("visits") or 0, (by_month.get(first) or {}).get("overdue") or 0)
+            for first in firsts
+        ]
+    trend_period = Period("custom", firsts[0], _add_months(firsts[-1], 1) - DAY)
     visits = area.filter(
         Visit.objects.visible_to(access).in_person().filter(trend_period.q("visited_at")), "village__path"
-    ).aggregate(**{f"m{i}": _count(q) for i, q in enumerate(month_qs)})
+    ).aggregate(**{f"m{i}": count_where(q) for i, q in enumerate(_month_qs(trend_period, "visited_at"))})
     ends = [min(start_of_day(_add_months(first, 1)), now) for first in firsts]
     overdue = area.filter(Commitment.objects.visible_to(access), "village__path").aggregate(
-        **{
-            f"m{i}": _count(Q(closed_at__isnull=True) | Q(closed_at__gt=end), pledged_at__lte=end, due_at__lt=end)
-            for i, end in enumerate(ends)
-        }
+        **{f"m{i}": count_where(overdue_at_q(end)) for i, end in enumerate(ends)}
     )
     return [MonthPoint(first, visits[f"m{i}"] or 0, overdue[f"m{i}"] or 0) for i, first in enumerate(firsts)]

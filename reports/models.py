@@ -192,3 +192,13 @@ class OverdueSnapshotRow(models.Model):
     @property
     def bucket_label(self) -> str:
         return figures.BUCKETS_BY_CODE[self.bucket].label
+
+
+# The dashboard's rollups, in a module of their own (derived data, written by reports.rollups).
+from .rollup_models import (  # noqa: E402, F401
+    CadreCoveragePeriod,
+    CadreVillagePeriod,
+    CategoryVillagePeriod,
+    RollupPeriod,
+    VillagePeriod,
+)

@@ -184,6 +184,11 @@ SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=8)
 if SWEEP_INTERVAL_SECONDS < 10 or not 0 <= DIGEST_HOUR <= 23:
     raise ImproperlyConfigured("SWEEP_INTERVAL_SECONDS must be at least 10 and DIGEST_HOUR between 0 and 23.")
+# The dashboard's rollups of the current and previous month, quarter and year are recomputed this
+# often (the dashboard says "as of" when); every period of this year and last, nightly.
+ROLLUP_INTERVAL_SECONDS = env.int("ROLLUP_INTERVAL_SECONDS", default=600)
+if ROLLUP_INTERVAL_SECONDS < 60:
+    raise ImproperlyConfigured("ROLLUP_INTERVAL_SECONDS must be at least 60.")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "cadres.tasks.clear_expired_sessions", "schedule": 6 * 60 * 60},
     "sweep-overdue": {"task": "accountability.tasks.sweep_overdue", "schedule": SWEEP_INTERVAL_SECONDS},
@@ -194,6 +199,12 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"full": True},
     },
     "daily-digest": {"task": "accountability.tasks.send_digest", "schedule": crontab(hour=DIGEST_HOUR, minute=0)},
+    "refresh-rollups": {"task": "reports.tasks.refresh_rollups", "schedule": ROLLUP_INTERVAL_SECONDS},
+    "refresh-rollups-recent": {
+        "task": "reports.tasks.refresh_rollups",
+        "schedule": crontab(hour=3, minute=15),
+        "kwargs": {"recent": True},
+    },
 }
 
 # Exports of more rows than this (CSV, XLSX or PDF) are built by a Celery task with a progress page.

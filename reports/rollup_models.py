@@ -1,0 +1,162 @@
+"""Rollups of the dashboard's figures: what ``reports.rollups.rollups_refresh`` writes and
+``reports.figures`` reads for whole months, quarters and years.
+
+Each row holds one period (``kind``, ``start``) of one village (or unit region, cadre × village,
+village × category). Counts that add up (visits, pledges due…) are summed over villages by the
+readers; distinct counts (households visited, households raising a category) are stored per
+period, because a quarter's distinct households are not the sum of its months'. Derived data:
+never edited by hand, rebuilt by ``manage.py refresh_rollups``.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cadres.models import Cadre
+from casework.models import Category
+from households.models import Region
+
+KIND_CHOICES = [("month", _("month")), ("quarter", _("quarter")), ("year", _("year"))]
+
+
+class RollupPeriod(models.Model):
+    """A period whose rollups exist, and when they were last computed (the pages' "as of")."""
+
+    kind = models.CharField(_("period"), max_length=8, choices=KIND_CHOICES)
+    start = models.DateField(_("first day"))
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("rollup period")
+        verbose_name_plural = _("rollup periods")
+        constraints = [models.UniqueConstraint(fields=["kind", "start"], name="rollup_period_unique")]
+
+    def __str__(self):
+        return f"{self.kind} {self.start}"
+
+
+class PeriodRow(models.Model):
+    kind = models.CharField(max_length=8, choices=KIND_CHOICES)
+    start = models.DateField()
+    # The run that wrote the row: rows of a period not rewritten by its latest run are deleted.
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+def _count():
+    return models.IntegerField(default=0)
+
+
+class VillagePeriod(PeriodRow):
+    """One village over one period: the area figures' numerators and denominators."""
+
+    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # As of the refresh (today's status, assignments in force on the period's last day or today).
+    households = _count()
+    villages = _count()  # 1: makes "villages" a sum
+    assigned = _count()  # 1 when the village has a contact point or posting
+    petitions_all = _count()  # petition cases ever registered in the village
+    # Distinct: active households visited in person in the period.
+    visited_households = _count()
+    # Additive.
+    visits = _count()
+    companions = _count()
+    heavy_visits = _count()
+    visit_codes_offered = _count()
+    visit_codes_confirmed = _count()
+    concerns = _count()
+    due = _count()
+    on_time = _count()
+    overdue_at_end = _count()
+    reported = _count()
+    reopened = _count()
+    codes_offered = _count()
+    codes_confirmed = _count()
+    evaluated = _count()
+    satisfied = _count()
+    petitions = _count()
+    petitions_repeated = _count()
+    accept_due = _count()
+    accepted_on_time = _count()
+    reply_due = _count()
+    replied_on_time = _count()
+    petitions_evaluated = _count()
+    petitions_satisfied = _count()
+
+    class Meta:
+        verbose_name = _("village rollup")
+        verbose_name_plural = _("village rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "village"], name="village_period_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.start} · village {self.village_id}"
+
+
+class CadreCoveragePeriod(PeriodRow):
+    """Active cadres of the units of one region, and how many have an assignment (两个全覆盖)."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    cadres = _count()
+    covered = _count()
+
+    class Meta:
+        verbose_name = _("cadre coverage rollup")
+        verbose_name_plural = _("cadre coverage rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "region"], name="cadre_coverage_period_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.start} · region {self.region_id}"
+
+
+class CadreVillagePeriod(PeriodRow):
+    """One cadre's work in one village over one period (the cadre and unit tables, the archive)."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+", db_index=False)
+    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    visits = _count()
+    flagged = _count()
+    due = _count()
+    on_time = _count()
+    pledged = _count()
+    confirmed = _count()
+    reported = _count()
+    reopened = _count()
+    evaluated = _count()
+    satisfied = _count()
+    # Distinct: active households paired with the cadre, and those the cadre visited in person.
+    paired = _count()
+    paired_visited = _count()
+
+    class Meta:
+        verbose_name = _("cadre rollup")
+        verbose_name_plural = _("cadre rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "cadre", "village"], name="cadre_village_period_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.start} · cadre {self.cadre_id} · village {self.village_id}"
+
+
+class CategoryVillagePeriod(PeriodRow):
+    """Concerns of one category raised in one village over one period (问题分类汇总)."""
+
+    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
+    concerns = _count()
+    households = _count()  # distinct
+
+    class Meta:
+        verbose_name = _("concern category rollup")
+        verbose_name_plural = _("concern category rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "village", "category"], name="category_village_period_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.start} · village {self.village_id} · category {self.category_id}"

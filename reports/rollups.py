@@ -1,0 +1,324 @@
+"""Rollups of the dashboard's figures, so that a whole city's figures cost a few milliseconds.
+
+``rollups_refresh`` recomputes whole periods (months, quarters, years) from the raw rows, set
+based: for each table and period, one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` of the sums of
+every source (``UNION ALL`` of one grouped query per source), then a ``DELETE`` of the period's
+rows that this run did not write. The same statement runs on PostgreSQL and SQLite. Each period
+is one short transaction: no table lock, no TRUNCATE; readers keep seeing the old rows until it
+commits. On PostgreSQL a transaction-level advisory lock per period makes an overlapping refresh
+skip the period instead of writing it twice, and the commit does not wait for the WAL flush (a
+crash loses a refresh that the next one redoes).
+
+What is refreshed and when (the figures are "as of" ``rollups_as_of``):
+
+- every ``ROLLUP_INTERVAL_SECONDS`` (Celery beat, ``reports.tasks.refresh_rollups``): the current
+  and the previous month, quarter and year;
+- nightly: every period of this year and the last (``refresh_rollups --recent``), which catches late
+  changes to older periods (a pledge due in an older month cancelled or extended, a back-dated
+  visit);
+- ``manage.py refresh_rollups --all``: every period since the oldest row (a backfill);
+- at the end of ``seed_demo``.
+
+The definitions are those of ``reports.figures`` (its module docstring); rollups hold, per
+village, the numerators and denominators that add up, and per period the distinct counts that
+do not (households visited, households raising a category). What depends on the moment of
+reading stays live in ``reports.figures``: the overdue count and its aging, and the
+never-acted-on numerator. Counts "as of today" (active households, assignments in force) are as
+of the refresh.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, Min, QuerySet, Value
+from django.utils import timezone
+
+from cadres.models import Cadre, Pairing
+from casework.models import Commitment, CommitmentTransition, Concern, PetitionCase, ResidentCode
+from households.models import Household, Region
+from visits.models import Visit
+
+from . import figures
+from .figures import Period, count_where
+from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryVillagePeriod, RollupPeriod, VillagePeriod
+
+CALENDAR_KINDS = ("month", "quarter", "year")
+S = Commitment.Status
+
+
+def default_periods(today: date) -> list[Period]:
+    """The current and the previous month, quarter and year."""
+    periods = []
+    for kind in CALENDAR_KINDS:
+        current = Period.of(kind, today)
+        periods += [current, current.previous()]
+    return periods
+
+
+def every_period(*, since: date | None, today: date) -> list[Period]:
+    """Every month, quarter and year from ``since``'s to ``today``'s (none when ``since`` is None)."""
+    if since is None:
+        return []
+    periods = []
+    for kind in CALENDAR_KINDS:
+        period = Period.of(kind, since)
+        while period.start <= today:
+            periods.append(period)
+            period = Period.of(kind, period.end + figures.DAY)
+    return periods
+
+
+def recent_periods(today: date) -> list[Period]:
+    """Every month, quarter and year of this year and the last (the nightly refresh)."""
+    return every_period(since=date(today.year - 1, 1, 1), today=today)
+
+
+def oldest_day() -> date | None:
+    """The local date of the oldest visit, concern, pledge or petition case."""
+    moments = [
+        Visit.objects.aggregate(at=Min("visited_at"))["at"],
+        Concern.objects.aggregate(at=Min("raised_at"))["at"],
+        Commitment.objects.aggregate(at=Min("pledged_at"))["at"],
+        PetitionCase.objects.aggregate(at=Min("registered_at"))["at"],
+    ]
+    moments = [moment for moment in moments if moment is not None]
+    return timezone.localdate(min(moments)) if moments else None
+
+
+@dataclass
+class Refreshed:
+    periods: list[Period]
+    skipped: list[Period]  # being refreshed by another run at the same time
+
+
+def rollups_refresh(*, periods: list[Period] | None = None, now: datetime | None = None) -> Refreshed:
+    """Recompute the rollups of ``periods`` (default: the current and previous month, quarter
+    and year) from the raw rows, each period in its own short transaction."""
+    now = now or timezone.now()
+    periods = default_periods(timezone.localdate(now)) if periods is None else periods
+    result = Refreshed([], [])
+    for period in periods:
+        if not period.is_calendar:
+            raise ValueError("only whole months, quarters and years are rolled up")
+        (result.periods if _refresh_period(period, now) else result.skipped).append(period)
+    return result
+
+
+def rollups_as_of(period: Period | None = None):
+    """When the rollups of ``period`` were computed (None: never; no period: the latest refresh)."""
+    rows = RollupPeriod.objects.all()
+    if period is not None:
+        rows = rows.filter(kind=period.kind, start=period.start)
+    return rows.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
+
+
+@transaction.atomic
+def _refresh_period(period: Period, now: datetime) -> bool:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"rollups:{period.kind}:{period.start}"])
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    for table in TABLES:
+        table.refresh(period, now)
+    RollupPeriod.objects.update_or_create(kind=period.kind, start=period.start, defaults={"refreshed_at": now})
+    return True
+
+
+# --- one statement a table and period ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rollup table: its key columns and value columns, and the sources summed into it.
+
+    A source is a function of (period, now) returning ``(rows, keys, measures)``: ``keys`` maps
+    each key column to the expression that gives it on ``rows``, ``measures`` some value
+    columns to their aggregate (the others are 0 for that source).
+    """
+
+    model: type
+    keys: tuple[str, ...]
+    sources: tuple
+
+    @property
+    def columns(self) -> list[str]:
+        skip = {"id", "kind", "start", "refreshed_at", *self.keys}
+        return [field.column for field in self.model._meta.concrete_fields if field.column not in skip]
+
+    def select(self, source, period: Period, now: datetime) -> QuerySet:
+        rows, keys, measures = source(period, now)
+        zero = Value(0, output_field=IntegerField())
+        values = {f"c_{name}": measures.get(name, zero) for name in self.columns}
+        return (
+            rows.order_by()
+            .values(**{f"k_{key}": expression for key, expression in keys.items()})
+            .annotate(**values)
+            .values_list(*(f"k_{key}" for key in self.keys), *values)
+        )
+
+    def refresh(self, period: Period, now: datetime) -> None:
+        qn = connection.ops.quote_name
+        parts, params = [], []
+        for i, source in enumerate(self.sources):
+            sql, source_params = self.select(source, period, now).query.sql_with_params()
+            parts.append(f"SELECT * FROM ({sql}) s{i}")
+            params += source_params
+        keys = ", ".join(qn(key) for key in self.keys)
+        columns = self.columns
+        fixed = [period.kind, connection.ops.adapt_datefield_value(period.start), connection.ops.adapt_datetimefield_value(now)]
+        statement = (
+            f"INSERT INTO {qn(self.model._meta.db_table)} (kind, start, refreshed_at, {keys}, "
+            f"{', '.join(qn(c) for c in columns)}) "
+            f"SELECT %s, %s, %s, {', '.join(f'k_{key}' for key in self.keys)}, "
+            f"{', '.join(f'SUM(c_{c})' for c in columns)} "
+            f"FROM ({' UNION ALL '.join(parts)}) u WHERE 1 = 1 "
+            f"GROUP BY {', '.join(f'k_{key}' for key in self.keys)} "
+            f"ON CONFLICT (kind, start, {keys}) DO UPDATE SET "
+            + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in [*columns, "refreshed_at"])
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, fixed + params)
+        self.model.objects.filter(kind=period.kind, start=period.start).exclude(refreshed_at=now).delete()
+
+
+def _on(period: Period, now: datetime) -> date:
+    """The day "as of today" counts are taken on: the period's last day, or today if sooner."""
+    return min(period.end, timezone.localdate(now))
+
+
+# Village sources.
+
+
+def _households(period, now):
+    return Household.objects.active(), {"village_id": F("village_id")}, {"households": Count("pk")}
+
+
+def _villages(period, now):
+    return (
+        Region.objects.villages(),
+        {"village_id": F("pk")},
+        {"villages": Count("pk"), "assigned": count_where(figures.village_assigned(_on(period, now)))},
+    )
+
+
+def _visited_households(period, now):
+    rows = Visit.objects.in_person().filter(period.q("visited_at"), household__status=Household.Status.ACTIVE)
+    return rows, {"village_id": F("household__village_id")}, {"visited_households": Count("household_id", distinct=True)}
+
+
+def _visits(period, now):
+    return (
+        Visit.objects.in_person().filter(period.q("visited_at")),
+        {"village_id": F("village_id")},
+        figures.VISIT_MEASURES,
+    )
+
+
+def _concerns(period, now):
+    return Concern.objects.filter(period.q("raised_at")), {"village_id": F("village_id")}, {"concerns": Count("pk")}
+
+
+def _commitments(period, now):
+    overdue_at_end = figures.overdue_at_q(min(period.bounds()[1], now))
+    return (
+        Commitment.objects.filter(figures.due_q(period) | overdue_at_end),
+        {"village_id": F("village_id")},
+        {**figures.due_measures(period), "overdue_at_end": count_where(overdue_at_end)},
+    )
+
+
+def _transitions(period, now):
+    return (
+        CommitmentTransition.objects.filter(period.q("at"), to_status__in=[S.REPORTED_DONE, S.REOPENED]),
+        {"village_id": F("commitment__village_id")},
+        figures.TRANSITION_MEASURES,
+    )
+
+
+def _codes(period, now):
+    return (
+        ResidentCode.objects.filter(commitment__isnull=False).filter(figures.code_q(period)),
+        {"village_id": F("commitment__village_id")},
+        figures.code_measures(period),
+    )
+
+
+def _petitions(period, now):
+    return PetitionCase.objects.all(), {"village_id": F("village_id")}, figures.petition_measures(period)
+
+
+# Cadre sources: keyed by (cadre, village).
+
+
+def _cadre_visits(period, now):
+    return (
+        Visit.objects.filter(period.q("visited_at")),
+        {"cadre_id": F("cadre_id"), "village_id": F("village_id")},
+        {"visits": count_where(figures.IN_PERSON), "flagged": count_where(figures.ANY_FLAG)},
+    )
+
+
+def _cadre_commitments(period, now):
+    pledged, confirmed = period.q("pledged_at"), figures.confirmed_q(period)
+    return (
+        Commitment.objects.filter(figures.due_q(period) | pledged | confirmed),
+        {"cadre_id": F("owner_id"), "village_id": F("village_id")},
+        {**figures.due_measures(period), "pledged": count_where(pledged), "confirmed": count_where(confirmed)},
+    )
+
+
+def _cadre_transitions(period, now):
+    rows, _keys, measures = _transitions(period, now)
+    return rows, {"cadre_id": F("commitment__owner_id"), "village_id": F("commitment__village_id")}, measures
+
+
+def _cadre_codes(period, now):
+    rows, _keys, measures = _codes(period, now)
+    return (
+        rows,
+        {"cadre_id": F("commitment__owner_id"), "village_id": F("commitment__village_id")},
+        {name: measures[name] for name in ("evaluated", "satisfied")},
+    )
+
+
+def _cadre_pairings(period, now):
+    return (
+        Pairing.objects.current(_on(period, now)).filter(household__status=Household.Status.ACTIVE),
+        {"cadre_id": F("cadre_id"), "village_id": F("household__village_id")},
+        figures.pairing_measures(period),
+    )
+
+
+def _cadre_coverage(period, now):
+    return (
+        Cadre.objects.filter(is_active=True),
+        {"region_id": F("unit__region_id")},
+        {"cadres": Count("pk"), "covered": count_where(figures.has_assignment(_on(period, now)))},
+    )
+
+
+def _categories(period, now):
+    return (
+        Concern.objects.filter(period.q("raised_at")),
+        {"village_id": F("village_id"), "category_id": F("category_id")},
+        {"concerns": Count("pk"), "households": Count("household_id", distinct=True)},
+    )
+
+
+TABLES = (
+    Table(
+        VillagePeriod,
+        ("village_id",),
+        (_households, _villages, _visited_households, _visits, _concerns, _commitments, _transitions, _codes, _petitions),
+    ),
+    Table(CadreCoveragePeriod, ("region_id",), (_cadre_coverage,)),
+    Table(
+        CadreVillagePeriod,
+        ("cadre_id", "village_id"),
+        (_cadre_visits, _cadre_commitments, _cadre_transitions, _cadre_codes, _cadre_pairings),
+    ),
+    Table(CategoryVillagePeriod, ("village_id", "category_id"), (_categories,)),
+)
