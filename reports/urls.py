@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import archive, views
 
 urlpatterns = [
     path("overdue/", views.overdue_report, name="overdue_report"),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("exports/jobs/<int:pk>/", views.export_job, name="export_job"),
     path("exports/jobs/<int:pk>/status/", views.export_job_status, name="export_job_status"),
     path("exports/jobs/<int:pk>/download/", views.export_job_download, name="export_job_download"),
+    path("archive/<int:cadre_pk>/", archive.cadre_archive, name="cadre_archive"),
 ]

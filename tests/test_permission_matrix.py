@@ -419,6 +419,8 @@ MATRIX |= {
         Row(everyone(403, anonymous=302, inspector=400), method="post", data={"number": ""}),
     ),
     "notice_detail": Row(scoped(), objects=NOTICES),
+    # A cadre's performance archive: themself and the scopes over them.
+    "cadre_archive": Row(scoped(), objects={"in": lambda w: w.cadre.pk, "out": lambda w: w.outsider.pk}),
 }
 
 # Django's admin: staff only. Its index and every registered model's list are checked below.

@@ -76,6 +76,16 @@ def test_the_inspector_records_and_decides_an_action_on_an_overdue_cadre(page, l
     expect(page.get_by_test_id("decided-on")).to_have_text(timezone.localdate().isoformat())
     shot(page, "action-decided")
 
+    # The cadre's performance archive shows the action beside their figures; it prints.
+    page.get_by_role("link", name="performance archive").click()
+    expect(page.get_by_test_id("archive-action")).to_contain_text("reminder talk")
+    expect(page.get_by_test_id("fig-pledges")).to_contain_text("/ 2")  # both pledges overdue now
+    page.emulate_media(media="print")
+    expect(page.get_by_test_id("period-form")).to_be_hidden()
+    expect(page.locator(".app-navbar")).to_be_hidden()
+    shot(page, "archive-print")
+    page.emulate_media(media="screen")
+
     action = AccountabilityAction.objects.get()
     assert (action.status, action.subject_cadre_id, action.deciding_body) == (
         "decided",
