@@ -238,11 +238,12 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
             fraction(now_.on_time),
             rate_change(now_.on_time, before.on_time),
         ),
+        # Live, whatever the period: the previous period's figure would be the same count.
         Tile(
             "overdue",
             _("Overdue pledges now"),
             str(now_.overdue),
-            change=count_change(now_.overdue, before.overdue),
+            _("open and past due now, whatever the period"),
             url=overdue_url(region),
             parts=[
                 Tile(f"aging-{bucket.code}", str(bucket.label), str(now_.aging[bucket.code]), url=overdue_url(region, bucket.code))
@@ -365,7 +366,8 @@ def concern_table(region: Region | None, summary, *, period_query: str) -> Table
         + [cell(summary.cells.get((child.pk, category.pk)), child, category) for category in summary.categories]
         for child in summary.children
     ]
-    total = [Cell(_("All"))] + [cell(summary.totals.get(category.pk), region, category) for category in summary.categories]
+    # Under a village there are no child rows: its total is its only row.
+    total = [Cell(region.name if region is not None and not summary.children else _("All"))] + [cell(summary.totals.get(category.pk), region, category) for category in summary.categories]
     return Table("concerns", columns, rows, footer=total)
 
 
@@ -495,6 +497,9 @@ class Dashboard:
     concerns: Table
     units: Table
     charts: dict
+    # When the period's figures were read from rollups, the time they were computed (the overdue
+    # count is live all the same); None: computed live, as of ``now``.
+    rolled_up_at: datetime | None = None
     households: DjangoPage | None = None  # a village's first page of households
     household_sorts: list[SortLink] = field(default_factory=list)
 
@@ -519,6 +524,7 @@ def dashboard(access: Access, region: Region | None, period: Period, *, now: dat
         concerns=concern_table(region, summary, period_query=period_query),
         units=unit_table(units, region, period_query=period_query),
         charts=chart_data(area, children, trend, summary),
+        rolled_up_at=area.as_of,
     )
     if region is not None and region.is_village:
         page.households = Paginator(household_rows(access, region, period), HOUSEHOLDS_PAGE_SIZE).get_page(1)

@@ -328,6 +328,51 @@ def test_units_and_cadres_show_their_figures_side_by_side_and_flagged_cadres_are
     assert 'data-testid="for-review"' in cadres.content.decode()
 
 
+def test_the_page_says_when_its_figures_were_computed(client, world):
+    from reports.figures import Period
+    from reports.rollups import rollups_as_of, rollups_refresh
+
+    client.force_login(world.supervisor)
+    quarter = Period.of("quarter", timezone.localdate())
+
+    live = client.get(URL, {"period": "quarter"})
+    assert live.context["page"].rolled_up_at is None
+    assert "(overdue pledges: now)" not in live.content.decode()
+
+    rollups_refresh(periods=[quarter, quarter.previous()])
+    rolled_up = client.get(URL, {"period": "quarter"})
+
+    at = rollups_as_of(quarter)
+    assert rolled_up.context["page"].rolled_up_at == at
+    html = rolled_up.content.decode()
+    assert f"as of {timezone.localtime(at):%Y-%m-%d %H:%M} (overdue pledges: now)" in html
+
+
+def test_overdue_is_live_so_it_is_not_compared_with_the_previous_period(client, world, spread):
+    client.force_login(world.supervisor)
+
+    overdue_tile = tile(client.get(URL), "overdue")
+
+    assert overdue_tile.change == "" and overdue_tile.detail == "open and past due now, whatever the period"
+
+
+def test_a_village_sums_its_concerns_in_one_row_named_after_it(client, world):
+    f.ConcernFactory(household=world.household_in)
+    client.force_login(world.supervisor)
+
+    table = client.get(region_url(world.v1)).context["page"].concerns
+
+    assert table.rows == [] and [cell.text for cell in table.footer] == ["Village 1", "1"]
+
+
+def test_the_home_page_points_a_supervisor_to_the_dashboard_of_each_scope(client, world):
+    client.force_login(world.supervisor)
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert f'href="{region_url(world.t1)}" data-testid="scope-dashboard"' in html
+
+
 # --- bad input -----------------------------------------------------------------------------------------
 
 
