@@ -382,4 +382,8 @@ class NoticeForm(forms.Form):
 
 def _action_label(action: AccountabilityAction) -> str:
     subject = action.subject_cadre or action.subject_unit
-    return f"{subject} · {action.get_form_display()} · {action.decided_on or ''}"
+    label = f"{subject} · {action.get_form_display()} · {action.decided_on or ''}"
+    # Circulated already (the notices come prefetched): said, so that it is not circulated twice by mistake.
+    if numbers := [notice.number for notice in action.notices.all()]:
+        label += " · " + _("already in %(numbers)s") % {"numbers": "、".join(numbers)}
+    return label

@@ -308,6 +308,8 @@ def test_a_notice_number_is_used_once_and_actions_must_be_decided(client, world)
     response = client.post(reverse("notice_create"), notice_data(world, [circulated]))
     assert response.status_code == 400 and response.context["form"].errors["number"]
     assert Notice.objects.count() == 1
+    labels = dict(client.get(reverse("notice_create")).context["form"].fields["actions"].widget.choices)
+    assert labels[circulated.pk].endswith("already in T1 notice (2026) 3")
 
 
 def test_the_notice_list_takes_the_same_queries_for_one_or_many(client, world, django_assert_num_queries):
