@@ -417,9 +417,10 @@ def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *,
     return Table("units", cadre_columns(_("Unit")), rows, footer=footer)
 
 
-def cadre_table(cadres: list[tuple[Cadre, CadreFigures]], region: Region | None) -> Table:
+def cadre_table(cadres: list[tuple[Cadre, CadreFigures]], region: Region | None, *, period_query: str) -> Table:
+    """One row per cadre, the name opening their performance archive for the same period."""
     rows = [
-        [Cell(cadre.name, cadre.name, title=cadre.unit.name)]
+        [Cell(cadre.name, cadre.name, url=add_query(link("cadre_archive", cadre.pk), period_query), title=cadre.unit.name)]
         + cadre_cells(cadre_figures, overdue=link("overdue_report", region=region.pk if region else None, cadre=cadre.name))
         for cadre, cadre_figures in cadres
     ]

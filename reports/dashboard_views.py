@@ -117,6 +117,6 @@ def dashboard_cadres(request):
     )
     context |= {
         "unit": unit,
-        "table": dashboard.cadre_table(rows, region),
+        "table": dashboard.cadre_table(rows, region, period_query=context["period_query"]),
     }
     return render(request, "reports/dashboard_cadres.html", context)

@@ -326,6 +326,10 @@ def test_units_and_cadres_show_their_figures_side_by_side_and_flagged_cadres_are
     flags = {row[0].text: row[-1].flag for row in table.rows}
     assert flags == {"Aaron Wu": "", "Cadre Zhang": "for review"}
     assert 'data-testid="for-review"' in cadres.content.decode()
+    # A name opens the cadre's performance archive for the same period.
+    archive = client.get(table.rows[1][0].url)
+    assert archive.status_code == 200 and archive.context["cadre"] == world.cadre
+    assert archive.context["form"].cleaned_data["start"].isoformat() == last_30_days()["start"]
 
 
 def test_the_page_says_when_its_figures_were_computed(client, world):
