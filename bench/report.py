@@ -138,7 +138,7 @@ def run(township, inspector, admin):
     with open(os.devnull, "wb") as sink:
         exports.xlsx_write(sink, exports.export_values(xlsx_rows, now=now, rungs=rungs), header)
     seconds = time.perf_counter() - start
-    print(f"XLSX (openpyxl write-only), {count} rows: {seconds:.2f} s = {count / seconds:,.0f} rows/s, peak memory +{max_rss_mb() - before:.0f} MiB")
+    print(f"XLSX (XlsxWriter constant memory), {count} rows: {seconds:.2f} s = {count / seconds:,.0f} rows/s, peak memory +{max_rss_mb() - before:.0f} MiB")
     connection.close()
 
 

@@ -9,11 +9,13 @@ an apostrophe, in SQL, so that PostgreSQL's COPY and the Python writers neutrali
 import csv
 import io
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+import xlsxwriter
 from django.db import connection
 from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Concat, Left, NullIf, TruncDate
@@ -21,8 +23,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from casework.models import Commitment
 
@@ -264,28 +264,53 @@ def copy_out(sql: str, progress: Progress = None) -> Iterator[bytes]:
 # --- XLSX -------------------------------------------------------------------------------------
 
 
-def _cell(value):
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+# Characters XML cannot hold (as openpyxl strips them too).
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_WIDTHS = (8, 14, 12, 48, 12, 12, 20, 12, 12, 12, 8, 8, 12, 20, 12)
+
+
+def _xlsx_text(value: str) -> str:
+    # A carriage return becomes a line feed, as an XML reader reads it back anyway (XlsxWriter
+    # would keep it as the escape _x000D_).
+    return _NOT_IN_XML.sub("", value).replace("\r", "\n")
 
 
 def xlsx_write(out, values: QuerySet, header: Header, progress: Progress = None) -> int:
-    """Write the workbook to the binary file ``out`` (openpyxl's write-only mode: rows go to a
-    temporary file as they come). Returns the number of rows."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Overdue commitments")[:31])
-    for letter, width in zip("ABCDEFGHIJKLMNO", (8, 14, 12, 48, 12, 12, 20, 12, 12, 12, 8, 8, 12, 20, 12), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for line in header.lines():
-        sheet.append([neutralise(str(cell)) for cell in line])
-    sheet.append([])
-    sheet.append([str(label) for label in COLUMNS])
+    """Write the workbook to the binary file ``out`` (XlsxWriter's constant-memory mode: each
+    row goes to a temporary file as soon as the next one starts; twice as fast as openpyxl's
+    write-only mode here). Returns the number of rows."""
+    workbook = xlsxwriter.Workbook(
+        out,
+        # Texts stay texts: never read as formulas, links or numbers.
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    sheet = workbook.add_worksheet(_("Overdue commitments")[:31])
+    for column, width in enumerate(XLSX_WIDTHS):
+        sheet.set_column(column, column, width)
+    lines = [*header.lines(), [], [str(label) for label in COLUMNS]]
+    for number, line in enumerate(lines):
+        for column, cell in enumerate(line):
+            sheet.write_string(number, column, _xlsx_text(neutralise(str(cell))))
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     done = 0
+    number = len(lines)
+    # Each cell written by its type: XlsxWriter's write() would try every type in turn.
+    write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
     for row in values.iterator(chunk_size=2_000):
-        sheet.append([_cell(value) for value in row])
+        for column, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                write_string(number, column, _xlsx_text(value))
+            elif isinstance(value, date):
+                write_datetime(number, column, value, day)
+            else:
+                write_number(number, column, value)
+        number += 1
         done += 1
         if progress and done % PROGRESS_EVERY == 0:
             progress(done)
-    workbook.save(out)
+    workbook.close()
     if progress:
         progress(done)
     return done

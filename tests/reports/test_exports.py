@@ -33,7 +33,9 @@ def data_rows(rows: list[list]) -> list[list]:
 
 
 def xlsx_rows(content: bytes) -> list[list]:
+    """The rows as written, each as long as its last cell (not padded to the sheet's width)."""
     sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    sheet.reset_dimensions()
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
