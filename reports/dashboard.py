@@ -155,6 +155,7 @@ class Cell:
     url: str = ""
     title: str = ""
     flag: str = ""  # a badge next to the value ("for review")
+    numeric: bool = True  # aligned right
 
 
 @dataclass
@@ -420,11 +421,15 @@ def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *,
 def cadre_table(cadres: list[tuple[Cadre, CadreFigures]], region: Region | None, *, period_query: str) -> Table:
     """One row per cadre, the name opening their performance archive for the same period."""
     rows = [
-        [Cell(cadre.name, cadre.name, url=add_query(link("cadre_archive", cadre.pk), period_query), title=cadre.unit.name)]
+        [
+            Cell(cadre.name, cadre.name, url=add_query(link("cadre_archive", cadre.pk), period_query)),
+            Cell(cadre.unit.name, cadre.unit.name, numeric=False),
+        ]
         + cadre_cells(cadre_figures, overdue=link("overdue_report", region=region.pk if region else None, cadre=cadre.name))
         for cadre, cadre_figures in cadres
     ]
-    return Table("cadres", cadre_columns(_("Cadre")), rows)
+    columns = cadre_columns(_("Cadre"))
+    return Table("cadres", columns[:1] + [Column("unit", _("Unit"), numeric=False)] + columns[1:], rows)
 
 
 def chart_data(

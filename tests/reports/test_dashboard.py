@@ -299,7 +299,7 @@ def test_every_figure_shows_its_change_from_the_previous_period(client, world):
     satisfaction = tile(response, "satisfaction")
     assert [p.key for p in satisfaction.parts] == ["reopen"]  # never alone
     html = response.content.decode()
-    assert "-50.0 pp on the previous period" in html
+    assert "-50.0 pp compared with the previous period" in html
 
 
 def test_units_and_cadres_show_their_figures_side_by_side_and_flagged_cadres_are_marked_not_ranked(client, world):
