@@ -18,6 +18,8 @@ from .forms import OverdueFilterForm
 # Dates outside these years are typing mistakes (and the previous period of year 1 does not exist).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 DEFAULT_KIND = "quarter"
+# Figures by month cost a column a month: a range longer than this is no longer a dashboard's.
+LONGEST_RANGE_DAYS = 5 * 366
 PERIOD_FIELDS = ("period", "on", "start", "end")
 
 
@@ -60,6 +62,8 @@ class PeriodForm(forms.Form):
                 self.add_error("end", _("Give the last day of the range."))
             if start and end and end < start:
                 self.add_error("end", _("The end of the period is before its start."))
+            elif start and end and (end - start).days >= LONGEST_RANGE_DAYS:
+                self.add_error("end", _("A custom range is at most five years long."))
         return cleaned
 
     def to_period(self) -> Period:

@@ -387,6 +387,7 @@ def test_the_home_page_points_a_supervisor_to_the_dashboard_of_each_scope(client
         ({"period": "fortnight"}, "period", "Choose a month, a quarter, a year or a custom range."),
         ({"period": "custom", "start": "2026-03-10"}, "end", "Give the last day of the range."),
         ({"period": "month", "on": "0001-01-01"}, "on", "Choose a date between 2000 and 2099."),
+        ({"period": "custom", "start": "2000-01-01", "end": "2099-12-31"}, "end", "A custom range is at most five years long."),
         ({"period": "month", "on": "2026-02-30"}, "on", "Enter a valid date."),
     ],
 )
