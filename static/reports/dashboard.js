@@ -3,9 +3,10 @@
 (function () {
   "use strict";
 
-  // --- sortable tables: a button in each header; cells carry their value in data-sort ---------
+  // --- sortable tables: a button in each header; a cell's value is its data-sort, else its text ----
   function sortValue(cell, numeric) {
-    const value = cell ? cell.dataset.sort : "";
+    if (!cell) return null;
+    const value = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
     if (value === "" || value === undefined) return null; // nothing to measure: always last
     return numeric ? parseFloat(value) : value;
   }

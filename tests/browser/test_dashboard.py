@@ -66,6 +66,12 @@ def test_a_supervisor_drills_down_from_their_county_to_a_household(page, live_se
     expect(table.locator("tbody tr").first).to_contain_text("Township 1")
     expect(table.locator("th[aria-sort=descending]")).to_have_count(1)
 
+    # A number of the concern table opens the concerns behind it.
+    page.get_by_test_id("total-concerns").get_by_role("link").last.click()  # Housing
+    expect(page.get_by_test_id("concern-row")).to_have_count(1)
+    expect(page.get_by_test_id("concerns")).to_contain_text("Housing")
+    page.go_back()
+
     # Down to township 1, then to village 1.
     table.get_by_role("link", name="Township 1").click()
     expect(page.get_by_test_id("dashboard-title")).to_contain_text("Township 1")
