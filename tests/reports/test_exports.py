@@ -127,6 +127,45 @@ def test_the_pdf_renders_chinese_text(world):
     assert {font.family for font in document.fonts.values()} == {"Noto Sans CJK SC"}
 
 
+# --- escalation level ------------------------------------------------------------------------------
+
+
+def test_exports_name_the_escalation_level_the_page_shows(client, world):
+    reminder = f.EscalationRuleFactory(code="reminder", name="Reminder", offset_days=-2)
+    due = f.EscalationRuleFactory(code="due", name="Due", offset_days=0)
+    week = f.EscalationRuleFactory(code="week", name="=A week", offset_days=7)
+    month = f.EscalationRuleFactory(code="month", name="A month", offset_days=30)
+    stalled = f.EscalationRuleFactory(code="stalled", name="Stalled", offset_days=60, subject="stalled")
+    reached = {
+        "none": [],
+        "reminded": [reminder],
+        "due and a week": [due, week],
+        "a week, skipping due": [reminder, week],
+        "a week, and stalled": [week, reminder, due, stalled],  # a stalled rung is another ladder
+        "all": [month, week, due, reminder],
+    }
+    for days, (text, rules) in enumerate(reached.items(), start=1):
+        item = overdue(world, text=text, days=days)
+        for rule in rules:
+            f.EscalationFactory(commitment=item, rule=rule)
+    report = selectors.overdue_report(access(world.admin), {})
+    rows, joined = selectors.with_escalation_level_joined(report.rows, report.rungs)
+    client.force_login(world.inspector)
+
+    exported = {row[3]: row[13] for row in data_rows(csv_rows(client.get(URL, {"format": "csv"})))}
+
+    by_subquery = dict(report.rows.values_list("text", "level_id"))
+    assert dict(rows.annotate(joined=joined).values_list("text", "joined")) == by_subquery
+    assert by_subquery == {
+        "none": None, "reminded": reminder.pk, "due and a week": week.pk, "a week, skipping due": week.pk,
+        "a week, and stalled": week.pk, "all": month.pk,
+    }  # fmt: skip
+    assert exported == {
+        "none": "", "reminded": "Reminder", "due and a week": "'=A week", "a week, skipping due": "'=A week",
+        "a week, and stalled": "'=A week", "all": "A month",
+    }  # fmt: skip
+
+
 # --- formula neutralisation --------------------------------------------------------------------
 
 
