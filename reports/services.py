@@ -148,7 +148,7 @@ def _write_export_file(job: ExportJob, report: selectors.Report) -> int:
             values = exports.export_values(report.rows, now=report.now, rungs=report.rungs)
             done = exports.xlsx_write(out, values, export_header(report), progress)
         else:
-            rows = list(selectors.with_related(report.rows)[: exports.PDF_MAX_ROWS])
+            rows = list(selectors.with_related(report.rows, report.rungs)[: exports.PDF_MAX_ROWS])
             done = len(rows)
             pdf = exports.pdf_bytes(rows, export_header(report), now=report.now, rungs=report.rungs, progress=progress)
             out.write(pdf)
@@ -175,7 +175,7 @@ def snapshot_save(*, user, report: selectors.Report, title: str = "") -> Overdue
         created_by=user, created_at=report.now, title=title.strip(), row_count=0, **_record_fields(report)
     )
     batch, position = [], 0
-    for commitment in selectors.with_related(report.rows).iterator(chunk_size=SNAPSHOT_BATCH):
+    for commitment in selectors.with_related(report.rows, report.rungs).iterator(chunk_size=SNAPSHOT_BATCH):
         row = exports.annotate_row(commitment, now=report.now, levels=levels)
         position += 1
         batch.append(

@@ -58,7 +58,7 @@ def overdue_report(request):
         cursor = selectors.parse_cursor(after)
         if cursor is None:
             messages.warning(request, _("That page link is not valid any more: here is the first page."))
-    page = selectors.overdue_page(report.rows, cursor=cursor)
+    page = selectors.overdue_page(report.rows, rungs=report.rungs, cursor=cursor)
     total = selectors.count_upto(report.rows, selectors.COUNT_SHOWN + 1)
     return _page(request, report, page=page, total=total, cursor=cursor)
 
@@ -111,7 +111,7 @@ def _export(request, report, format: str):
         out.seek(0)
         response = FileResponse(out, content_type=CONTENT_TYPES[format])
     else:
-        rows = selectors.with_related(report.rows)
+        rows = selectors.with_related(report.rows, report.rungs)
         response = HttpResponse(
             exports.pdf_bytes(rows, header, now=report.now, rungs=report.rungs), content_type=CONTENT_TYPES[format]
         )

@@ -105,7 +105,7 @@ def test_the_pdf_lays_out_the_rows_and_the_header_in_chinese_fonts(world, spread
     report = selectors.overdue_report(access(world.inspector), {})
     header = services.export_header(report)
 
-    document = exports.pdf_document(selectors.with_related(report.rows), header, now=report.now, rungs=report.rungs)
+    document = exports.pdf_document(selectors.with_related(report.rows, report.rungs), header, now=report.now, rungs=report.rungs)
 
     text = pdf_text(document)
     assert "Fix the well in V2" in text and "Pave the lane in V1" in text and "Clear the ditch" not in text
@@ -118,7 +118,7 @@ def test_the_pdf_renders_chinese_text(world):
     report = selectors.overdue_report(access(world.inspector), {})
 
     document = exports.pdf_document(
-        selectors.with_related(report.rows), services.export_header(report), now=report.now, rungs=report.rungs
+        selectors.with_related(report.rows, report.rungs), services.export_header(report), now=report.now, rungs=report.rungs
     )
 
     assert "修缮村道路面" in pdf_text(document)
@@ -154,7 +154,7 @@ def test_exports_name_the_escalation_level_the_page_shows(client, world):
 
     exported = {row[3]: row[13] for row in data_rows(csv_rows(client.get(URL, {"format": "csv"})))}
 
-    by_subquery = dict(report.rows.values_list("text", "level_id"))
+    by_subquery = dict(selectors.with_related(report.rows, report.rungs).values_list("text", "level_id"))
     assert dict(rows.annotate(joined=joined).values_list("text", "joined")) == by_subquery
     assert by_subquery == {
         "none": None, "reminded": reminder.pk, "due and a week": week.pk, "a week, skipping due": week.pk,
