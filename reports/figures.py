@@ -97,7 +97,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -209,26 +208,24 @@ def escalation_level(rungs: list[EscalationRule], *, labels: dict | None = None,
     ``commitment`` (an outer reference): the rung's id, or its entry in ``labels`` (by rung id);
     NULL when it has reached none.
 
-    One aggregate over the item's escalation rows, read from the unique (commitment, rung) index
-    alone: the rungs' order is known here, so the database needs no join or sort per row.
+    The item's escalation rows, read from the unique (commitment, rung) index alone, highest rung
+    first: the rungs' order is known here, so the database needs no join to the rungs.
     """
+    output_field = CharField() if labels else IntegerField()
     if not rungs:
-        return Value(None, output_field=CharField() if labels else IntegerField())
+        return Value(None, output_field=output_field)
     rank = Case(*(When(rule_id=rung.pk, then=Value(i)) for i, rung in enumerate(rungs)), output_field=IntegerField())
-    values = [labels[rung.pk] if labels else rung.pk for rung in rungs]
-    level = Case(
-        *(When(top=i, then=Value(value)) for i, value in enumerate(values)),
-        output_field=CharField() if labels else IntegerField(),
+    level = (
+        Case(*(When(rule_id=rung.pk, then=Value(labels[rung.pk])) for rung in rungs), output_field=output_field)
+        if labels
+        else F("rule_id")
     )
-    reached = (
+    highest = (
         Escalation.objects.filter(commitment_id=OuterRef(commitment), rule_id__in=[rung.pk for rung in rungs])
-        .order_by()
-        .values("commitment_id")
-        .annotate(top=Max(rank))
-        .annotate(level=level)
-        .values("level")
+        .order_by(rank.desc())
+        .values(level=level)[:1]
     )
-    return Subquery(reached, output_field=level.output_field)
+    return Subquery(highest, output_field=output_field)
 
 
 # --- the dashboard's and the archive's figures (DESIGN.md §4) ---------------------------------
