@@ -76,13 +76,14 @@ Speed and freshness. Whole months, quarters and years are read from rollups (``r
 tables in ``reports.rollup_models``) refreshed every ``ROLLUP_INTERVAL_SECONDS`` (10 minutes by
 default) for the current and previous periods and nightly for this year and the last; the
 figures carry the refresh time (``AreaFigures.as_of``, ``ConcernSummary.as_of``;
-``reports.rollups.rollups_as_of``) for the page to say "as of". Rollups are used when they hold
+``reports.rollups.rollups_as_of``) for the page to say "as of". Read from rollups, the figures
+that depend on the moment are as of the refresh too: the overdue count and its aging (from the
+current month's rows), the never-acted-on numerator, and the monthly trend's overdue count of the
+current month (counting a whole city's 300,000 open pledges live costs a third of a second; the
+overdue report and the lists behind each number stay live). Rollups are used when they hold
 exactly what the viewer sees: an administrator, or regions inside a scope over a whole region
-(not one unit's) — for a cadre's own rows, a unit's scope, a custom range or a period never
-refreshed the same figures are computed live from the raw rows. Always live: the overdue count
-and its aging, and the never-acted-on numerator (they depend on the moment; partial indexes on
-open pledges and on concerns without an outcome serve them). The monthly trend's overdue count
-of the current month is as of the refresh when read from rollups.
+(not one unit's); for a cadre's own rows, a unit's scope, a custom range or a period never
+refreshed, the same figures are computed live from the raw rows, at ``now``.
 """
 
 from dataclasses import dataclass
@@ -131,7 +132,8 @@ from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryVill
 VILLAGE_COLUMNS = [
     field.column
     for field in VillagePeriod._meta.concrete_fields
-    if field.column not in ("id", "kind", "start", "refreshed_at", "village_id")
+    if field.column not in ("id", "kind", "start", "refreshed_at", "village_id", "overdue_at_end")
+    and not field.column.startswith("aging_")
 ]
 
 DAY = timedelta(days=1)
@@ -577,19 +579,34 @@ def rolled_up_as_of(periods) -> datetime | None:
 
 
 def _area_figures(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, AreaFigures]:
-    as_of = rolled_up_as_of([period]) if period.is_calendar and rollups_cover(access, area) else None
+    as_of = None
+    if period.is_calendar and rollups_cover(access, area):
+        # The overdue count and aging come from the current month's rows.
+        as_of = rolled_up_as_of([period, Period.of("month", timezone.localdate(now))])
     counts = _area_counts_rolled_up(access, area, period, now=now) if as_of else _area_counts_live(access, area, period, now=now)
     return {key: _area_from_counts(counts.get(key, {}), as_of) for key in area.keys()}
 
 
+def aging_column(bucket: AgingBucket) -> str:
+    return "aging_" + bucket.code.replace("-", "_").replace("+", "_plus")
+
+
+def aging_measures(moment: datetime) -> dict:
+    """Over commitments: those overdue at ``moment`` in each aging bucket."""
+    overdue = overdue_at_q(moment)
+    return {aging_column(bucket): count_where(overdue & bucket.q(moment)) for bucket in AGING_BUCKETS}
+
+
 def _overdue_now(access: Access, area: Area, now: datetime) -> dict:
-    """The overdue count and its aging at ``now`` (always live: open pledges by due date)."""
-    overdue = Q(status__in=Commitment.OPEN_STATES, due_at__lt=now)
+    """The overdue count and its aging at ``now``, live: open pledges by due date (counting the
+    due dates, not the ids, so that the partial index of open pledges by village and due date
+    answers alone)."""
+    rows = Commitment.objects.visible_to(access).filter(status__in=Commitment.OPEN_STATES, due_at__lt=now)
     return area.tally(
-        Commitment.objects.visible_to(access).filter(overdue),
+        rows,
         "village__path",
-        overdue=Count("pk"),
-        **{f"aging_{bucket.code}": count_where(bucket.q(now)) for bucket in AGING_BUCKETS},
+        overdue=Count("due_at"),
+        **{aging_column(bucket): Count("due_at", filter=bucket.q(now)) for bucket in AGING_BUCKETS},
     )
 
 
@@ -650,12 +667,13 @@ def _area_counts_rolled_up(access: Access, area: Area, period: Period, *, now: d
         area.tally(
             CadreCoveragePeriod.objects.filter(in_period), "region__path", cadres=Sum("cadres"), cadres_covered=Sum("covered")
         ),
+        # Overdue at the refresh (a whole city's open pledges cost a third of a second to count).
         area.tally(
-            Concern.objects.visible_to(access).filter(period.q("raised_at")).filter(never_acted_on_q(now)),
+            VillagePeriod.objects.filter(kind="month", start=timezone.localdate(now).replace(day=1)),
             "village__path",
-            idle=Count("pk"),
+            overdue=Sum("overdue_at_end"),
+            **{aging_column(bucket): Sum(aging_column(bucket)) for bucket in AGING_BUCKETS},
         ),
-        _overdue_now(access, area, now),
     )
 
 
@@ -676,7 +694,7 @@ def _area_from_counts(n: dict, as_of: datetime | None) -> AreaFigures:
         never_acted_on=ratio("idle", "concerns"),
         on_time=ratio("on_time", "due"),
         overdue=get("overdue"),
-        aging={bucket.code: get(f"aging_{bucket.code}") for bucket in AGING_BUCKETS},
+        aging={bucket.code: get(aging_column(bucket)) for bucket in AGING_BUCKETS},
         satisfaction=ratio("satisfied", "evaluated"),
         reopen=ratio("reopened", "reported"),
         burden_average=get("companions") / visits if visits else None,
@@ -807,7 +825,9 @@ def _petition_figures(n: dict) -> PetitionFigures:
 def cadres_in(access: Access, *, region: Region | None = None, unit=None, cadres=None) -> QuerySet:
     """Active cadres the viewer sees: of ``unit``; the given ``cadres``; those whose unit belongs
     to ``region`` or who have a contact village or pairing in it."""
-    rows = Cadre.objects.visible_to(access).filter(is_active=True)
+    # Inside a scope over a whole region every cadre of it is visible: no need to ask again.
+    whole = region is not None and rollups_cover(access, Area.of(access, region))
+    rows = (Cadre.objects.all() if whole else Cadre.objects.visible_to(access)).filter(is_active=True)
     if region is not None:
         rows = rows.filter(
             Q(unit__region__path__startswith=region.path)
@@ -828,7 +848,8 @@ def cadre_figures(
     unit then name order."""
     chosen = cadres_in(access, region=region, unit=unit, cadres=cadres)
     people = list(chosen.select_related("unit").order_by("unit__name", "name", "pk"))
-    figures = _cadre_figures(access, chosen.values("pk"), period, now=now)
+    # Their ids, not the query again: choosing them costs more than counting their rows.
+    figures = _cadre_figures(access, [cadre.pk for cadre in people], period, now=now)
     idle = _cadre_from_counts({}, {}, _months_elapsed(period, now))
     return [(cadre, figures.get(cadre.pk, idle)) for cadre in people]
 
@@ -875,7 +896,7 @@ def _by(rows, key: str) -> dict:
     return {row.pop(key): row for row in rows}
 
 
-def _cadre_figures(access: Access, chosen: QuerySet, period: Period, *, now: datetime) -> dict[int, CadreFigures]:
+def _cadre_figures(access: Access, chosen: list[int], period: Period, *, now: datetime) -> dict[int, CadreFigures]:
     area = Area.of(access, None)
     elapsed = _months_elapsed(period, now)
     as_of = None
@@ -894,7 +915,7 @@ def _cadre_figures(access: Access, chosen: QuerySet, period: Period, *, now: dat
     return {pk: _cadre_from_counts(n, monthly.get(pk, {}), elapsed) for pk, n in counts.items()}
 
 
-def _cadre_counts_live(access: Access, area: Area, chosen: QuerySet, period: Period, *, now: datetime):
+def _cadre_counts_live(access: Access, area: Area, chosen: list[int], period: Period, *, now: datetime):
     months = period.months()
     visits = _by(
         area.filter(Visit.objects.visible_to(access).filter(cadre__in=chosen).filter(period.q("visited_at")), "village__path")
@@ -948,7 +969,7 @@ def _cadre_counts_live(access: Access, area: Area, chosen: QuerySet, period: Per
     return merged(visits, pairings, commitments, transitions, codes), monthly
 
 
-def _cadre_counts_rolled_up(area: Area, chosen: QuerySet, period: Period, elapsed: list[date]):
+def _cadre_counts_rolled_up(area: Area, chosen: list[int], period: Period, elapsed: list[date]):
     columns = [
         field.column
         for field in CadreVillagePeriod._meta.concrete_fields

@@ -66,9 +66,16 @@ class VillagePeriod(PeriodRow):
     visit_codes_offered = _count()
     visit_codes_confirmed = _count()
     concerns = _count()
+    idle = _count()  # of those, without an outcome after N days at the refresh (never acted on)
     due = _count()
     on_time = _count()
+    # Pledges overdue at the period's end (at the refresh for a period still running), and by
+    # aging bucket: the current month's are the dashboard's overdue count and aging.
     overdue_at_end = _count()
+    aging_1_7 = _count()
+    aging_8_30 = _count()
+    aging_31_90 = _count()
+    aging_90_plus = _count()
     reported = _count()
     reopened = _count()
     codes_offered = _count()
@@ -137,6 +144,10 @@ class CadreVillagePeriod(PeriodRow):
         verbose_name_plural = _("cadre rollups")
         constraints = [
             models.UniqueConstraint(fields=["kind", "start", "cadre", "village"], name="cadre_village_period_unique"),
+        ]
+        indexes = [
+            # The cadre and unit tables of a region: a period's rows of its villages.
+            models.Index(fields=["kind", "start", "village"], name="cadre_village_period_vill_idx"),
         ]
 
     def __str__(self):
