@@ -89,6 +89,7 @@ refreshed, the same figures are computed live from the raw rows, at ``now``.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -126,7 +127,7 @@ from households.access import Access, path_q
 from households.models import Household, Region
 from visits.models import Visit
 
-from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryVillagePeriod, RollupPeriod, VillagePeriod
+from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryRegionPeriod, RollupPeriod, VillagePeriod
 
 # The rollups' columns summed by the area figures.
 VILLAGE_COLUMNS = [
@@ -859,12 +860,65 @@ def unit_figures(
 ) -> list[tuple[Unit, CadreFigures]]:
     """The figures of each unit with a chosen cadre, summed over its cadres (ratios sum their
     numerators and denominators), in name order."""
-    totals: dict = {}
-    units = {}
-    for cadre, figures in cadre_figures(access, period, now=now, region=region):
-        units[cadre.unit_id] = cadre.unit
-        totals[cadre.unit_id] = totals.get(cadre.unit_id, CadreFigures()) + figures
-    return [(units[pk], totals[pk]) for pk in sorted(totals, key=lambda pk: (units[pk].name, pk))]
+    area, elapsed = Area.of(access, None), _months_elapsed(period, now)
+    if not _cadre_rollups_as_of(access, area, period, elapsed, now):
+        totals: dict = {}
+        units = {}
+        for cadre, figures in cadre_figures(access, period, now=now, region=region):
+            units[cadre.unit_id] = cadre.unit
+            totals[cadre.unit_id] = totals.get(cadre.unit_id, CadreFigures()) + figures
+        return [(units[pk], totals[pk]) for pk in sorted(totals, key=lambda pk: (units[pk].name, pk))]
+
+    # From the rollups, summed per unit in the database: a city has 70,000 cadres.
+    chosen = list(cadres_in(access, region=region).values_list("pk", "unit_id"))
+    cadres_of: dict[int, int] = {}
+    for _pk, unit_id in chosen:
+        cadres_of[unit_id] = cadres_of.get(unit_id, 0) + 1
+    rows = area.filter(CadreVillagePeriod.objects.filter(cadre_id__in=[pk for pk, _unit in chosen]), "village__path")
+    columns = _cadre_columns()
+    counts = {
+        row.pop("unit"): _unprefixed(row)
+        for row in rows.filter(kind=period.kind, start=period.start)
+        .values(unit=F("cadre__unit_id"))
+        .annotate(**{f"s_{name}": Sum(name) for name in columns})
+    }
+    per_cadre_month = (
+        rows.filter(kind="month", start__in=elapsed)
+        .values("cadre_id", "start", unit=F("cadre__unit_id"))
+        .annotate(v=Sum("visits"))
+    )
+    sql, params = per_cadre_month.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Each cadre's largest month and months with a visit, summed per unit.
+        cursor.execute(
+            "SELECT unit, SUM(top), SUM(active) FROM (SELECT unit, cadre_id, MAX(v) AS top, "
+            f"SUM(CASE WHEN v > 0 THEN 1 ELSE 0 END) AS active FROM ({sql}) m GROUP BY unit, cadre_id) c GROUP BY unit",
+            params,
+        )
+        monthly = {unit: (top, active) for unit, top, active in cursor.fetchall()}
+    for row in (
+        rows.filter(kind="month", start=timezone.localdate(now).replace(day=1))
+        .values(unit=F("cadre__unit_id"))
+        .annotate(overdue=Sum("overdue_at_end"))
+    ):
+        counts.setdefault(row["unit"], {})["overdue"] = row["overdue"]
+    units = Unit.objects.in_bulk(list(cadres_of))
+    figures = []
+    for unit_id in sorted(cadres_of, key=lambda pk: (units[pk].name, pk)):
+        top, active = monthly.get(unit_id, (0, 0))
+        unit = _cadre_from_counts(counts.get(unit_id, {}), {}, elapsed)
+        unit.regularity = Ratio(int(active or 0), cadres_of[unit_id] * len(elapsed))
+        unit.burst_share = Ratio(int(top or 0), unit.visits)
+        figures.append((units[unit_id], unit))
+    return figures
+
+
+def _cadre_columns() -> list[str]:
+    return [
+        field.column
+        for field in CadreVillagePeriod._meta.concrete_fields
+        if field.column not in ("id", "kind", "start", "refreshed_at", "cadre_id", "village_id", "overdue_at_end")
+    ]
 
 
 def _month_qs(period: Period, field: str) -> list[Q]:
@@ -896,21 +950,31 @@ def _by(rows, key: str) -> dict:
     return {row.pop(key): row for row in rows}
 
 
+def _cadre_rollups_as_of(access: Access, area: Area, period: Period, elapsed: list[date], now: datetime):
+    """When the rollups a cadre or unit table reads were computed: the period's, its months' (for
+    regularity) and the current month's (for the overdue count); None to compute live."""
+    if not period.is_calendar or not (access.is_admin or area.paths is not None):
+        return None
+    months = {*elapsed, timezone.localdate(now).replace(day=1)}
+    return rolled_up_as_of([period, *(Period.of("month", month) for month in months)])
+
+
 def _cadre_figures(access: Access, chosen: list[int], period: Period, *, now: datetime) -> dict[int, CadreFigures]:
     area = Area.of(access, None)
     elapsed = _months_elapsed(period, now)
-    as_of = None
-    if period.is_calendar and (access.is_admin or area.paths is not None):
-        as_of = rolled_up_as_of([period, *(Period.of("month", month) for month in elapsed)])
-    if as_of:
+    if _cadre_rollups_as_of(access, area, period, elapsed, now):
         counts, monthly = _cadre_counts_rolled_up(area, chosen, period, elapsed)
+        overdue = area.filter(
+            CadreVillagePeriod.objects.filter(kind="month", start=timezone.localdate(now).replace(day=1), cadre__in=chosen),
+            "village__path",
+        ).values(owner_id=F("cadre_id")).annotate(overdue=Sum("overdue_at_end"))
     else:
         counts, monthly = _cadre_counts_live(access, area, chosen, period, now=now)
-    overdue = area.filter(
-        Commitment.objects.visible_to(access).filter(owner__in=chosen, status__in=Commitment.OPEN_STATES, due_at__lt=now),
-        "village__path",
-    )
-    for row in overdue.values("owner_id").annotate(overdue=Count("pk")):
+        overdue = area.filter(
+            Commitment.objects.visible_to(access).filter(owner__in=chosen, status__in=Commitment.OPEN_STATES, due_at__lt=now),
+            "village__path",
+        ).values("owner_id").annotate(overdue=Count("pk"))
+    for row in overdue:
         counts.setdefault(row["owner_id"], {})["overdue"] = row["overdue"]
     return {pk: _cadre_from_counts(n, monthly.get(pk, {}), elapsed) for pk, n in counts.items()}
 
@@ -970,11 +1034,7 @@ def _cadre_counts_live(access: Access, area: Area, chosen: list[int], period: Pe
 
 
 def _cadre_counts_rolled_up(area: Area, chosen: list[int], period: Period, elapsed: list[date]):
-    columns = [
-        field.column
-        for field in CadreVillagePeriod._meta.concrete_fields
-        if field.column not in ("id", "kind", "start", "refreshed_at", "cadre_id", "village_id")
-    ]
+    columns = _cadre_columns()
     rows = area.filter(CadreVillagePeriod.objects.filter(cadre__in=chosen), "village__path")
     counts = _by(
         rows.filter(kind=period.kind, start=period.start)
@@ -1028,7 +1088,7 @@ def concerns_by_category(
     category, with distinct households; and each category's concerns per month over the
     ``months`` months ending with the period's last month (those after ``now``'s have none)."""
     children = child_regions(access, region)
-    area, split = Area.of(access, region), Area.split(children)
+    area = Area.of(access, region)
     trend_months = _trend_months(period.end, months)
     this_month = timezone.localdate(now or timezone.now()).replace(day=1)
     as_of = None
@@ -1036,49 +1096,68 @@ def concerns_by_category(
         begun = [Period.of("month", month) for month in trend_months if month <= this_month]
         as_of = rolled_up_as_of([period, *begun])
     if as_of:
-        rows = CategoryVillagePeriod.objects.all()
-        in_period = rows.filter(kind=period.kind, start=period.start)
-        measures = {"concerns": Sum("concerns"), "households": Sum("households")}
-        trend_rows = (
-            area.filter(rows.filter(kind="month", start__in=trend_months), "village__path")
-            .values("category_id", "start")
-            .annotate(n=Sum("concerns"))
-        )
+        # With no region, the children are the scope's roots: the area is their sum.
+        roots = [region.pk] if region is not None else [child.pk for child in children]
+        cells, totals, trend = _concerns_rolled_up(children, roots, period, trend_months)
     else:
-        rows = Concern.objects.visible_to(access)
-        in_period = rows.filter(period.q("raised_at"))
-        measures = {"concerns": Count("pk"), "households": Count("household_id", distinct=True)}
-        trend_period = Period("custom", trend_months[0], period.end)
-        trend_rows = (
-            area.filter(rows.filter(trend_period.q("raised_at")), "village__path")
-            .values("category_id")
-            .annotate(**{f"m{i}": count_where(q) for i, q in enumerate(_month_qs(trend_period, "raised_at"))})
+        cells, totals, trend = _concerns_live(access, area, children, period, trend_months)
+    categories = list(Category.objects.filter(pk__in=set(totals) | set(trend)).order_by("sort_order", "name"))
+    return ConcernSummary(categories, children, cells, totals, trend_months, trend, as_of)
+
+
+def _concerns_rolled_up(children: list[Region], roots: list[int], period: Period, trend_months: list[date]):
+    rows = CategoryRegionPeriod.objects.order_by()
+    in_period = rows.filter(kind=period.kind, start=period.start)
+    cells = {
+        (row.region_id, row.category_id): CategoryCell(row.concerns, row.households)
+        for row in in_period.filter(region_id__in=[child.pk for child in children]).only(
+            "region_id", "category_id", "concerns", "households"
         )
+    }
+    totals = {
+        row["category_id"]: CategoryCell(row["s_concerns"], row["s_households"])
+        for row in in_period.filter(region_id__in=roots)
+        .values("category_id")
+        .annotate(s_concerns=Sum("concerns"), s_households=Sum("households"))
+    }
+    trend: dict = {}
+    for row in (
+        rows.filter(kind="month", start__in=trend_months, region_id__in=roots)
+        .values("category_id", "start")
+        .annotate(n=Sum("concerns"))
+    ):
+        trend.setdefault(row["category_id"], [0] * len(trend_months))[trend_months.index(row["start"])] = row["n"]
+    return cells, totals, trend
+
+
+def _concerns_live(access: Access, area: Area, children: list[Region], period: Period, trend_months: list[date]):
+    rows = Concern.objects.visible_to(access)
+    in_period = rows.filter(period.q("raised_at"))
+    measures = {"s_concerns": Count("pk"), "s_households": Count("household_id", distinct=True)}
     cells = {}
     if children:
+        split = Area.split(children)
         by_path = {child.path: child.pk for child in children}
         grouped = (
             split.filter(in_period, "village__path")
             .annotate(_key=split.key("village__path"))
             .values("_key", "category_id")
-            .annotate(**{f"s_{name}": measure for name, measure in measures.items()})
+            .annotate(**measures)
         )
         cells = {(by_path[row["_key"]], row["category_id"]): CategoryCell(row["s_concerns"], row["s_households"]) for row in grouped}
     totals = {
         row["category_id"]: CategoryCell(row["s_concerns"], row["s_households"])
-        for row in area.filter(in_period, "village__path")
-        .values("category_id")
-        .annotate(**{f"s_{name}": measure for name, measure in measures.items()})
+        for row in area.filter(in_period, "village__path").values("category_id").annotate(**measures)
     }
-    trend: dict = {}
-    for row in trend_rows:
-        counts = trend.setdefault(row["category_id"], [0] * len(trend_months))
-        if as_of:
-            counts[trend_months.index(row["start"])] = row["n"]
-        else:
-            counts[:] = [row[f"m{i}"] for i in range(len(trend_months))]
-    categories = list(Category.objects.filter(pk__in=set(totals) | set(trend)).order_by("sort_order", "name"))
-    return ConcernSummary(categories, children, cells, totals, trend_months, trend, as_of)
+    trend_period = Period("custom", trend_months[0], period.end)
+    month_qs = _month_qs(trend_period, "raised_at")
+    trend = {
+        row.pop("category_id"): [row[f"m{i}"] for i in range(len(month_qs))]
+        for row in area.filter(rows.filter(trend_period.q("raised_at")), "village__path")
+        .values("category_id")
+        .annotate(**{f"m{i}": count_where(q) for i, q in enumerate(month_qs)})
+    }
+    return cells, totals, trend
 
 
 def monthly_trend(access: Access, region: Region | None, *, months: int = 12, now: datetime) -> list[MonthPoint]:

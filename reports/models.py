@@ -198,7 +198,7 @@ class OverdueSnapshotRow(models.Model):
 from .rollup_models import (  # noqa: E402, F401
     CadreCoveragePeriod,
     CadreVillagePeriod,
-    CategoryVillagePeriod,
+    CategoryRegionPeriod,
     RollupPeriod,
     VillagePeriod,
 )

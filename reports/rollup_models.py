@@ -138,6 +138,8 @@ class CadreVillagePeriod(PeriodRow):
     # Distinct: active households paired with the cadre, and those the cadre visited in person.
     paired = _count()
     paired_visited = _count()
+    # The cadre's pledges overdue at the period's end (at the refresh for a period still running).
+    overdue_at_end = _count()
 
     class Meta:
         verbose_name = _("cadre rollup")
@@ -154,10 +156,11 @@ class CadreVillagePeriod(PeriodRow):
         return f"{self.kind} {self.start} · cadre {self.cadre_id} · village {self.village_id}"
 
 
-class CategoryVillagePeriod(PeriodRow):
-    """Concerns of one category raised in one village over one period (问题分类汇总)."""
+class CategoryRegionPeriod(PeriodRow):
+    """Concerns of one category raised in one region, at every level from the village up, over
+    one period (问题分类汇总): a city's table and trend read a few rows, not every village's."""
 
-    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
     concerns = _count()
     households = _count()  # distinct
@@ -166,8 +169,8 @@ class CategoryVillagePeriod(PeriodRow):
         verbose_name = _("concern category rollup")
         verbose_name_plural = _("concern category rollups")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "start", "village", "category"], name="category_village_period_unique"),
+            models.UniqueConstraint(fields=["kind", "start", "region", "category"], name="category_region_period_unique"),
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.start} · village {self.village_id} · category {self.category_id}"
+        return f"{self.kind} {self.start} · region {self.region_id} · category {self.category_id}"

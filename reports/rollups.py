@@ -48,7 +48,7 @@ from visits.models import Visit
 
 from . import figures
 from .figures import Period, count_where
-from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryVillagePeriod, RollupPeriod, VillagePeriod
+from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryRegionPeriod, RollupPeriod, VillagePeriod
 
 CALENDAR_KINDS = ("month", "quarter", "year")
 S = Commitment.Status
@@ -328,10 +328,16 @@ def _cadre_visits(period, now):
 
 def _cadre_commitments(period, now):
     pledged, confirmed = period.q("pledged_at"), figures.confirmed_q(period)
+    overdue = figures.overdue_at_q(min(period.bounds()[1], now))
     return (
-        Commitment.objects.filter(figures.due_q(period) | pledged | confirmed),
+        Commitment.objects.filter(figures.due_q(period) | pledged | confirmed | overdue),
         {"cadre_id": F("owner_id"), "village_id": F("village_id")},
-        {**figures.due_measures(period), "pledged": count_where(pledged), "confirmed": count_where(confirmed)},
+        {
+            **figures.due_measures(period),
+            "pledged": count_where(pledged),
+            "confirmed": count_where(confirmed),
+            "overdue_at_end": count_where(overdue),
+        },
     )
 
 
@@ -381,12 +387,17 @@ def _cadre_coverage(period, now):
     )
 
 
-def _categories(period, now):
-    return (
-        Concern.objects.filter(period.q("raised_at")),
-        {"village_id": F("village_id"), "category_id": F("category_id")},
-        {"concerns": Count("pk"), "households": Count("household_id", distinct=True)},
-    )
+def _categories_in(region: str):
+    """Concerns by category summed at one level: the village itself, its township, county, city."""
+
+    def source(period, now):
+        return (
+            Concern.objects.filter(period.q("raised_at")),
+            {"region_id": F(region), "category_id": F("category_id")},
+            {"concerns": Count("pk"), "households": Count("household_id", distinct=True)},
+        )
+
+    return source
 
 
 TABLES = (
@@ -405,5 +416,12 @@ TABLES = (
         snapshot=("paired",),
         direct=(_cadre_paired_visited, _cadre_commitments),
     ),
-    Table(CategoryVillagePeriod, ("village_id", "category_id"), (_categories,)),
+    Table(
+        CategoryRegionPeriod,
+        ("region_id", "category_id"),
+        tuple(
+            _categories_in(region)
+            for region in ("village_id", "village__parent_id", "village__parent__parent_id", "village__parent__parent__parent_id")
+        ),
+    ),
 )

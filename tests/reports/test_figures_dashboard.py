@@ -299,7 +299,7 @@ def test_each_figure_runs_a_fixed_number_of_queries(small, django_assert_num_que
         figures.child_area_figures(supervisor, small.t1, MARCH, now=NOW)
     with django_assert_num_queries(8):
         figures.cadre_figures(supervisor, MARCH, now=NOW)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         figures.unit_figures(supervisor, MARCH, now=NOW)
     with django_assert_num_queries(6):
         figures.concerns_by_category(supervisor, small.t1, MARCH)

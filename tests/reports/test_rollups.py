@@ -37,7 +37,12 @@ def build(world, seed: int):
     for model in (Pairing, ContactPoint, Posting, Scope):
         model.objects.update(start=date(2025, 1, 1))
     villages = [world.v1, world.v2, world.v3, world.vb]
-    cadres = [world.cadre, world.outsider, f.CadreFactory(user__username="third", unit=f.UnitFactory(region=world.t2))]
+    cadres = [
+        world.cadre,
+        world.outsider,
+        f.CadreFactory(user__username="third", unit=f.UnitFactory(region=world.t2)),
+        f.CadreFactory(user__username="fourth", unit=world.unit_a),  # a unit of two cadres
+    ]
     categories = [f.CategoryFactory(), f.CategoryFactory(code="housing", name="Housing")]
     households = [world.household_in, world.household_v2, world.household_v3, world.household_out]
     for i in range(12):
@@ -212,6 +217,8 @@ def test_reads_from_rollups_run_fewer_fixed_queries(world, django_assert_num_que
             figures.child_area_figures(who, None, march, now=NOW)
         with django_assert_num_queries(5):
             figures.cadre_figures(who, march, now=NOW)
+        with django_assert_num_queries(6):
+            figures.unit_figures(who, march, now=NOW)
         with django_assert_num_queries(6):
             assert figures.concerns_by_category(who, world.t1, march, now=NOW).as_of == NOW
         with django_assert_num_queries(2):
