@@ -196,13 +196,14 @@ def python_csv(values: QuerySet, progress: Progress = None, batch: int = 2_000) 
     """The rows through the csv module: the portable way, for databases without COPY."""
     out = _CsvLines()
     done = 0
-    for row in values.iterator(chunk_size=batch):
-        out.write(row)
-        done += 1
-        if done % batch == 0:
-            yield out.take()
-            if progress and done % PROGRESS_EVERY == 0:
-                progress(done)
+    with without_jit():
+        for row in values.iterator(chunk_size=batch):
+            out.write(row)
+            done += 1
+            if done % batch == 0:
+                yield out.take()
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress(done)
     yield out.take()
     if progress:
         progress(done)

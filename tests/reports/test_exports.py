@@ -230,6 +230,28 @@ def test_a_download_stopped_half_way_leaves_the_connection_usable(world):
         assert cursor.fetchone() == (1,)
 
 
+@pytest.mark.postgres
+def test_exports_run_without_jit_and_leave_the_connection_as_they_found_it(world, spread):
+    from django.db import connection
+
+    report = selectors.overdue_report(access(world.admin), {})
+    values = exports.export_values(report.rows, now=report.now, rungs=report.rungs)
+    header = services.export_header(report)
+
+    def jit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+
+    before = jit()
+    with exports.without_jit():
+        during = jit()
+    b"".join(exports.csv_chunks(values, header))
+    exports.xlsx_write(io.BytesIO(), values, header)
+
+    assert during == "off" and jit() == before
+
+
 # --- audit log -----------------------------------------------------------------------------------
 
 
