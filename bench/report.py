@@ -2,9 +2,12 @@
 changelist over the same rows, CSV and XLSX export speed, and memory while exporting.
 
 Pages go through the whole request stack in-process (Django's test client), so the figures are
-server time without the network. Exports are driven directly (as the view and the background job
-do) into a sink that only counts bytes, like a fast client. Two users are added for the run (an
-inspector of one township and a superuser) and removed at the end.
+server time without the network; the pages take turns, one request each a round, so that the
+report and the admin changelist meet the same load. Exports are driven directly (as the view and
+the background job do): CSV into a sink that only counts bytes, like a fast client, XLSX into a
+temporary file, as the view writes it; each is the median of EXPORT_RUNS runs (default 3). Two
+users are added for the run (an inspector of one township and a superuser) and removed at the end.
+The machine's load average is printed with the figures.
 
     bench/report.sh [RUNS]
 """
@@ -13,6 +16,7 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,30 +40,47 @@ from reports import exports, figures, selectors, services  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 15
 WARM_UP = 3
+EXPORT_RUNS = int(os.environ.get("EXPORT_RUNS", "3"))
 OPEN = ",".join(Commitment.OPEN_STATES)
 
 
-def median_ms(client: Client, url: str, params: dict) -> float:
-    times = []
+def median_ms(cases: list) -> dict[str, float]:
+    """Each case's median time in ms. The cases take turns, one request each a round, so that a
+    change in the machine's load falls on all of them alike."""
+    times = {label: [] for label, *_ in cases}
     for i in range(WARM_UP + RUNS):
-        start = time.perf_counter()
-        response = client.get(url, params)
-        elapsed = time.perf_counter() - start
-        assert response.status_code == 200, (url, response.status_code)
-        if i >= WARM_UP:
-            times.append(elapsed * 1000)
-    return statistics.median(times)
+        for label, client, url, params in cases:
+            start = time.perf_counter()
+            response = client.get(url, params)
+            elapsed = time.perf_counter() - start
+            assert response.status_code == 200, (url, response.status_code)
+            if i >= WARM_UP:
+                times[label].append(elapsed * 1000)
+    return {label: statistics.median(values) for label, values in times.items()}
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed_export(label: str, chunks) -> None:
+def timed_export(write) -> tuple[float, int, float]:
+    """The median seconds of EXPORT_RUNS runs of ``write()`` (which returns the bytes it wrote),
+    the size, and how much the process's peak memory grew over all of them."""
     before = max_rss_mb()
-    start = time.perf_counter()
-    size = sum(len(chunk) for chunk in chunks)
-    return time.perf_counter() - start, size, max_rss_mb() - before
+    seconds, size = [], 0
+    for _ in range(EXPORT_RUNS):
+        start = time.perf_counter()
+        size = write()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds), size, max_rss_mb() - before
+
+
+def streamed(chunks) -> int:
+    return sum(len(chunk) for chunk in chunks)
 
 
 def report_rows(access, **filters):
@@ -94,51 +115,55 @@ def run(township, inspector, admin):
     town_rows = report_rows(access_for(admin), region=str(township.pk)).rows.count()
     print(f"overdue rows: city {city_rows}, township {township.name} {town_rows}")
 
-    print("\n== first page (median of", RUNS, "runs, ms) ==")
+    print(f"\n== first page (median of {RUNS} runs, ms; {load()}) ==")
+    # A page deep in the city's list: keyset costs what the first page does.
+    middle = Commitment.objects.overdue(now).order_by("due_at", "pk").values_list("due_at", "pk")[city_rows // 2]
+    deep = selectors.cursor_for(Commitment(due_at=middle[0], pk=middle[1]))
     cases = [
         ("township: inspector, their scope", as_inspector, "/reports/overdue/", {}),
         ("township: report, region filter", as_admin, "/reports/overdue/", {"region": township.pk}),
         ("township: admin changelist", as_admin, "/admin/casework/commitment/", overdue_in | {"village__in": village_ids}),
         ("city: report", as_admin, "/reports/overdue/", {}),
         ("city: admin changelist", as_admin, "/admin/casework/commitment/", overdue_in),
+        ("city: a page half-way down (keyset)", as_admin, "/reports/overdue/", {"after": deep}),
     ]
-    results = {label: median_ms(client, url, params) for label, client, url, params in cases}
+    results = median_ms(cases)
     for label, ms in results.items():
         print(f"{label:40s} {ms:8.1f}")
     for scope in ("township", "city"):
         ratio = results[f"{scope}: admin changelist"] / results[f"{scope}: report{', region filter' if scope == 'township' else ''}"]
         print(f"{scope}: report is {ratio:.1f}x faster than the admin changelist")
 
-    # A page deep in the city's list: keyset costs what the first page does.
-    middle = Commitment.objects.overdue(now).order_by("due_at", "pk").values_list("due_at", "pk")[city_rows // 2]
-    deep = selectors.cursor_for(Commitment(due_at=middle[0], pk=middle[1]))
-    print(f"{'city: a page half-way down (keyset)':40s} {median_ms(as_admin, '/reports/overdue/', {'after': deep}):8.1f}")
-
-    print("\n== exports ==")
+    print(f"\n== exports (median of {EXPORT_RUNS} runs; {load()}) ==")
     rungs = figures.escalation_rungs()
     report = report_rows(access_for(admin))
     header = services.export_header(report)
     values = exports.export_values(report.rows, now=report.now, rungs=rungs)
-    seconds, size, grown = timed_export("csv", exports.csv_chunks(values, header))
+    seconds, size, grown = timed_export(lambda: streamed(exports.csv_chunks(values, header)))
     print(f"CSV (COPY), city overdue: {city_rows} rows in {seconds:.2f} s = {city_rows / seconds:,.0f} rows/s, {size / 2**20:.0f} MiB, peak memory +{grown:.0f} MiB")
-    seconds, size, grown = timed_export("csv", exports.python_csv(values))
+    seconds, size, grown = timed_export(lambda: streamed(exports.python_csv(values)))
     print(f"CSV (csv module, for comparison): {city_rows / seconds:,.0f} rows/s")
 
     # One million rows of the same shape: every commitment (any status) due before a cutoff.
     cutoff = Commitment.objects.order_by("due_at", "pk").values_list("due_at", flat=True)[min(1_000_000, Commitment.objects.count() - 1)]
-    million = Commitment.objects.filter(due_at__lt=cutoff).annotate(level_id=figures.escalation_level(rungs)).order_by("due_at", "pk")
+    million = Commitment.objects.filter(due_at__lt=cutoff).order_by("due_at", "pk")
     count = million.count()
-    seconds, size, grown = timed_export("csv", exports.csv_chunks(exports.export_values(million, now=now, rungs=rungs), header))
+    values = exports.export_values(million, now=now, rungs=rungs)
+    seconds, size, grown = timed_export(lambda: streamed(exports.csv_chunks(values, header)))
     print(f"CSV (COPY), {count} rows: {seconds:.2f} s = {count / seconds:,.0f} rows/s, {size / 2**20:.0f} MiB, peak memory +{grown:.0f} MiB")
 
     sync_limit = Commitment.objects.overdue(now).order_by("due_at", "pk").values_list("due_at", flat=True)[50_000]
     xlsx_rows = report.rows.filter(due_at__lt=sync_limit)
     count = xlsx_rows.count()
-    before, start = max_rss_mb(), time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        exports.xlsx_write(sink, exports.export_values(xlsx_rows, now=now, rungs=rungs), header)
-    seconds = time.perf_counter() - start
-    print(f"XLSX (XlsxWriter constant memory), {count} rows: {seconds:.2f} s = {count / seconds:,.0f} rows/s, peak memory +{max_rss_mb() - before:.0f} MiB")
+
+    def xlsx() -> int:
+        with tempfile.TemporaryFile() as out:
+            exports.xlsx_write(out, exports.export_values(xlsx_rows, now=now, rungs=rungs), header)
+            return out.tell()
+
+    seconds, size, grown = timed_export(xlsx)
+    print(f"XLSX (XlsxWriter constant memory), {count} rows: {seconds:.2f} s = {count / seconds:,.0f} rows/s, {size / 2**20:.1f} MiB, peak memory +{grown:.0f} MiB")
+    print(load())
     connection.close()
 
 
