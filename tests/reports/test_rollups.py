@@ -170,8 +170,8 @@ def everything(world, viewer, region, period):
     return (
         figures.area_figures(who, region, period, now=NOW),
         figures.child_area_figures(who, region, period, now=NOW),
-        figures.cadre_figures(who, period, now=NOW),
-        figures.unit_figures(who, period, now=NOW),
+        figures.cadre_figures(who, period, now=NOW, region=region),
+        figures.unit_figures(who, period, now=NOW, region=region),
         figures.concerns_by_category(who, region, period, months=6, now=NOW),
         figures.monthly_trend(who, region, months=6, now=NOW),
     )
