@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Category
@@ -14,12 +15,48 @@ from . import figures
 NOT_FILTERS = ("after", "format")
 
 
+class Select(forms.Select):
+    """Django's select, rendered as Django renders it (the same HTML), its options joined in
+    Python instead of through two templates each: the report's filters list some sixty options
+    on every page, and their templates cost about 3 ms of it. Named as Django's, so that
+    crispy-forms gives it the same CSS class."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        if any(group_name for group_name, _options, _index in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)
+        options = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>\n',
+            (
+                (str(option["value"]), _attributes(option["attrs"]), option["label"])
+                for _group, options, _index in widget["optgroups"]
+                for option in options
+            ),
+        )
+        return format_html('<select name="{}"{}>{}\n</select>', widget["name"], _attributes(widget["attrs"]), options)
+
+
+def _attributes(attrs: dict) -> str:
+    """HTML attributes as django/forms/widgets/attrs.html writes them."""
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (name, "" if value is True else format_html('="{}"', str(value)))
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
 class OverdueFilterForm(forms.Form):
     """The overdue report's filters, limited to the viewer's scope. Every field is optional."""
 
     region = forms.ModelChoiceField(
         queryset=Region.objects.none(),
         required=False,
+        widget=Select,
         label=_("Region"),
         empty_label=_("All of my scope"),
         error_messages={"invalid_choice": _("Choose a region within your scope.")},
@@ -29,12 +66,13 @@ class OverdueFilterForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.all(),
         required=False,
+        widget=Select,
         label=_("Category"),
         empty_label=_("Any category"),
         error_messages={"invalid_choice": _("Choose one of the categories listed.")},
     )
-    bucket = forms.ChoiceField(required=False, label=_("Days overdue"))
-    level = forms.ChoiceField(required=False, label=_("Escalation level"))
+    bucket = forms.ChoiceField(required=False, label=_("Days overdue"), widget=Select)
+    level = forms.ChoiceField(required=False, label=_("Escalation level"), widget=Select)
     pledged_from = forms.DateField(
         required=False, label=_("Pledged from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -4,11 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.forms import Select
 from tests import factories as f
 from tests.reports.conftest import overdue
 
@@ -262,3 +264,12 @@ def test_the_region_list_drills_down_from_the_scope(client, world):
 
     assert top == ["City", "County A", "County B"]
     assert [label.strip("\u3000") for _pk, label in drilled][1:] == ["City", "County A", "Township 1", "Township 2", "County B"]
+
+
+def test_the_filters_selects_render_exactly_as_djangos():
+    choices = [("", "Any"), ("a&b", 'Say "hi" <b>'), (3, "Three")]
+    attrs = {"id": "id_f", "class": "select form-select", "required": True, "disabled": False, "aria-x": 'a"b'}
+    for value in ("", "a&b", 3, None):
+        assert Select(choices=choices).render("f", value, attrs) == forms.Select(choices=choices).render("f", value, attrs)
+    grouped = [("Group", [(1, "One"), (2, "Two")]), (3, "Three")]
+    assert Select(choices=grouped).render("f", 2) == forms.Select(choices=grouped).render("f", 2)
