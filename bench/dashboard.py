@@ -13,7 +13,6 @@ the figures.
 """
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.pages import load, median_ms  # noqa: E402
 from cadres.models import Scope  # noqa: E402
 from households.models import Region  # noqa: E402
 from reports import rollups  # noqa: E402
@@ -38,26 +38,7 @@ from reports import rollups  # noqa: E402
 ARGS = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
 RUNS = int(ARGS[0]) if ARGS else 15
 REFRESH = "--no-refresh" not in sys.argv
-WARM_UP = 3
 PERIODS = {"quarter (the default)": {}, "month": {"period": "month"}, "year": {"period": "year"}}
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def median_ms(cases: list) -> dict[str, float]:
-    """Each case's median time in ms, the cases taking turns a request each."""
-    times = {label: [] for label, *_ in cases}
-    for i in range(WARM_UP + RUNS):
-        for label, client, url, params in cases:
-            start = time.perf_counter()
-            response = client.get(url, params)
-            elapsed = time.perf_counter() - start
-            assert response.status_code == 200, (url, params, response.status_code)
-            if i >= WARM_UP:
-                times[label].append(elapsed * 1000)
-    return {label: statistics.median(values) for label, values in times.items()}
 
 
 def statements(client: Client, url: str, params: dict) -> int:
@@ -101,7 +82,7 @@ def main():
             cases.append((f"township {township.name}, {name}", town_client, "/dashboard/", params))
         counts = {label: statements(client, url, params) for label, client, url, params in cases}
         print(f"\n== dashboard server time (median of {RUNS} runs, ms; {load()}) ==")
-        for label, ms in median_ms(cases).items():
+        for label, ms in median_ms(cases, RUNS).items():
             print(f"{label:40s} {ms:8.1f}   {counts[label]} SQL statements")
         print(load())
     finally:

@@ -32,6 +32,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.pages import load, median_ms  # noqa: E402
 from cadres.access import access_for  # noqa: E402
 from cadres.models import Scope  # noqa: E402
 from casework.models import Commitment  # noqa: E402
@@ -39,28 +40,8 @@ from households.models import Region  # noqa: E402
 from reports import exports, figures, selectors, services  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 15
-WARM_UP = 3
 EXPORT_RUNS = int(os.environ.get("EXPORT_RUNS", "3"))
 OPEN = ",".join(Commitment.OPEN_STATES)
-
-
-def median_ms(cases: list) -> dict[str, float]:
-    """Each case's median time in ms. The cases take turns, one request each a round, so that a
-    change in the machine's load falls on all of them alike."""
-    times = {label: [] for label, *_ in cases}
-    for i in range(WARM_UP + RUNS):
-        for label, client, url, params in cases:
-            start = time.perf_counter()
-            response = client.get(url, params)
-            elapsed = time.perf_counter() - start
-            assert response.status_code == 200, (url, response.status_code)
-            if i >= WARM_UP:
-                times[label].append(elapsed * 1000)
-    return {label: statistics.median(values) for label, values in times.items()}
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def max_rss_mb() -> float:
@@ -127,7 +108,7 @@ def run(township, inspector, admin):
         ("city: admin changelist", as_admin, "/admin/casework/commitment/", overdue_in),
         ("city: a page half-way down (keyset)", as_admin, "/reports/overdue/", {"after": deep}),
     ]
-    results = median_ms(cases)
+    results = median_ms(cases, RUNS)
     for label, ms in results.items():
         print(f"{label:40s} {ms:8.1f}")
     for scope in ("township", "city"):
