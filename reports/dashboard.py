@@ -244,7 +244,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
             "overdue",
             _("Overdue pledges now"),
             str(now_.overdue),
-            _("open and past due now, whatever the period"),
+            _("open and past due, whatever the period"),
             url=overdue_url(region),
             parts=[
                 Tile(f"aging-{bucket.code}", str(bucket.label), str(now_.aging[bucket.code]), url=overdue_url(region, bucket.code))
