@@ -8,6 +8,8 @@ Each page runs a fixed number of queries, whatever the number of regions, units 
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from urllib.parse import quote_plus
 
 from django.core.paginator import Page as DjangoPage
 from django.core.paginator import Paginator
@@ -130,6 +132,26 @@ def add_query(url: str, query: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
+class RowLinks:
+    """Links to the lists of the rows behind numbers (``reports.rows_views``) in ``region``
+    (None: the viewer's whole scope) for the period: ``links(name, **filters)``. A table makes
+    thousands of them (a city has 600 units, each with six numbers), so each list's path is
+    reversed once and the rest is joined as text."""
+
+    def __init__(self, region: Region | None, period_query: str):
+        self.region = f"region={region.pk}" if region is not None else ""
+        self.period_query = period_query
+        self.paths: dict[str, str] = {}
+
+    def __call__(self, name: str, **filters) -> str:
+        path = self.paths.get(name) or self.paths.setdefault(name, reverse(name))
+        query = [self.region]
+        query += [f"{key}={value if isinstance(value, int) else quote_plus(value)}" for key, value in filters.items() if value]
+        query.append(self.period_query)
+        query_string = "&".join(part for part in query if part)
+        return f"{path}?{query_string}" if query_string else path
+
+
 # --- the dashboard ------------------------------------------------------------------------------
 
 
@@ -189,6 +211,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
         return households_url(region, period_query, visited=visited) if region else ""
 
     concerns = concerns_url(region, period_query=period_query)
+    rows = RowLinks(region, period_query)
     tiles = [
         Tile(
             "visit_coverage",
@@ -208,7 +231,13 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
                 ),
             ],
         ),
-        Tile("visits", _("In-person visits"), str(now_.visits), change=count_change(now_.visits, before.visits)),
+        Tile(
+            "visits",
+            _("In-person visits"),
+            str(now_.visits),
+            change=count_change(now_.visits, before.visits),
+            url=rows("dashboard_visits"),
+        ),
         Tile(
             "villages_covered",
             _("Villages with an assigned cadre"),
@@ -273,6 +302,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
             _("Companions per visit"),
             "—" if now_.burden_average is None else f"{now_.burden_average:.1f}",
             change=count_change(now_.burden_average, before.burden_average, digits=1),
+            url=rows("dashboard_visits"),
             parts=[
                 Tile(
                     "burden_heavy",
@@ -280,6 +310,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
                     percent(now_.burden_heavy),
                     fraction(now_.burden_heavy),
                     rate_change(now_.burden_heavy, before.burden_heavy),
+                    rows("dashboard_visits", heavy="yes"),
                 )
             ],
         ),
@@ -330,11 +361,12 @@ def region_table(children: list[tuple[Region, AreaFigures]], *, period_query: st
     ]
     rows = []
     for region, area in children:
+        behind = RowLinks(region, period_query)
         rows.append(
             [
                 Cell(region.name, region.path, url=add_query(link("dashboard_region", region.pk), period_query)),
                 count_cell(area.households, households_url(region, period_query)),
-                count_cell(area.visits),
+                count_cell(area.visits, behind("dashboard_visits")),
                 ratio_cell(area.visit_coverage, households_url(region, period_query, visited="no")),
                 ratio_cell(area.villages_covered),
                 ratio_cell(area.never_acted_on, concerns_url(region, period_query=period_query, never_acted_on=True)),
@@ -392,9 +424,14 @@ def cadre_columns(first: str) -> list[Column]:
     ]
 
 
-def cadre_cells(figures: CadreFigures, *, overdue: str = "") -> list[Cell]:
+def cadre_cells(figures: CadreFigures, *, overdue: str = "", rows=None) -> list[Cell]:
+    """A unit's or cadre's figures; ``rows(name, **query)`` gives the link to the rows behind one."""
+
+    def behind(name: str, count: int, **query) -> str:
+        return rows(name, **query) if rows and count else ""
+
     return [
-        count_cell(figures.visits),
+        count_cell(figures.visits, behind("dashboard_visits", figures.visits)),
         ratio_cell(figures.on_time),
         ratio_cell(figures.coverage),
         ratio_cell(figures.regularity),
@@ -402,7 +439,12 @@ def cadre_cells(figures: CadreFigures, *, overdue: str = "") -> list[Cell]:
         ratio_cell(figures.satisfaction),
         ratio_cell(figures.reopen),
         count_cell(figures.overdue, overdue if figures.overdue else ""),
-        Cell(str(figures.flagged_visits), sort_value(figures.flagged_visits), flag=_("for review") if figures.flagged_visits else ""),
+        Cell(
+            str(figures.flagged_visits),
+            sort_value(figures.flagged_visits),
+            url=behind("dashboard_visits", figures.flagged_visits, flagged="on"),
+            flag=_("for review") if figures.flagged_visits else "",
+        ),
     ]
 
 
@@ -410,22 +452,31 @@ def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *,
     """One row per unit (its cadres' figures summed), each opening its cadres; the total last."""
     rows = []
     total = CadreFigures()
+    behind = RowLinks(region, period_query)
     for unit, unit_figures in units:
         total += unit_figures
         cadres = add_query(link("dashboard_cadres", region=region.pk if region else None, unit=unit.pk), period_query)
-        rows.append([Cell(unit.name, unit.name, url=cadres)] + cadre_cells(unit_figures, overdue=overdue_url(region, unit=unit.name)))
-    footer = [Cell(_("All units"))] + cadre_cells(total, overdue=overdue_url(region)) if units else None
+        rows.append(
+            [Cell(unit.name, unit.name, url=cadres)]
+            + cadre_cells(unit_figures, overdue=overdue_url(region, unit=unit.name), rows=partial(behind, unit=unit.pk))
+        )
+    footer = [Cell(_("All units"))] + cadre_cells(total, overdue=overdue_url(region), rows=partial(behind, listed="on")) if units else None
     return Table("units", cadre_columns(_("Unit")), rows, footer=footer)
 
 
 def cadre_table(cadres: list[tuple[Cadre, CadreFigures]], region: Region | None, *, period_query: str) -> Table:
     """One row per cadre, the name opening their performance archive for the same period."""
+    behind = RowLinks(region, period_query)
     rows = [
         [
             Cell(cadre.name, cadre.name, url=add_query(link("cadre_archive", cadre.pk), period_query)),
             Cell(cadre.unit.name, cadre.unit.name, numeric=False),
         ]
-        + cadre_cells(cadre_figures, overdue=link("overdue_report", region=region.pk if region else None, cadre=cadre.name))
+        + cadre_cells(
+            cadre_figures,
+            overdue=link("overdue_report", region=region.pk if region else None, cadre=cadre.name),
+            rows=partial(behind, cadre=cadre.pk),
+        )
         for cadre, cadre_figures in cadres
     ]
     columns = cadre_columns(_("Cadre"))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import dashboard_views as views
+from . import rows_views
 
 urlpatterns = [
     path("", views.dashboard_home, name="dashboard"),
@@ -8,4 +9,6 @@ urlpatterns = [
     path("regions/<int:pk>/households/", views.dashboard_households, name="dashboard_households"),
     path("concerns/", views.dashboard_concerns, name="dashboard_concerns"),
     path("cadres/", views.dashboard_cadres, name="dashboard_cadres"),
+    # The rows behind the dashboard's numbers.
+    path("visits/", rows_views.dashboard_visits, name="dashboard_visits"),
 ]

@@ -284,6 +284,8 @@ MATRIX |= {
     "dashboard_households": Row(DASHBOARD_REGION, objects=REGIONS),
     "dashboard_concerns": Row(READERS),
     "dashboard_cadres": Row(READERS),
+    # The rows behind the dashboard's numbers.
+    "dashboard_visits": Row(READERS),
 }
 
 
