@@ -8,15 +8,18 @@ Each page runs a fixed number of queries, whatever the number of regions, units 
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
+from html import escape
 from urllib.parse import quote_plus
 
+from django.conf import settings
 from django.core.paginator import Page as DjangoPage
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -115,10 +118,47 @@ def sort_value(value) -> str:
 # --- links to the rows behind a number ---------------------------------------------------------
 
 
+# A number no primary key reaches, reversed in place of one and cut out of the path again.
+PATH_SLOT = 9_087_654_321
+
+
+@lru_cache(maxsize=128)
+def _path_parts(urlconf: str, script_prefix: str, name: str, arity: int) -> tuple[str, ...] | None:
+    """The text around the integer arguments of URL ``name``'s path (None: not reversible so)."""
+    try:
+        path = reverse(name, urlconf=urlconf, args=[PATH_SLOT] * arity)
+    except NoReverseMatch:
+        return None
+    parts = tuple(path.split(str(PATH_SLOT)))
+    return parts if len(parts) == arity + 1 else None
+
+
+def path_of(name: str, *args) -> str:
+    """``reverse(name, args=args)``, each URL name reversed once and then joined as text when its
+    arguments are primary keys: a page of tables has hundreds of links."""
+    if all(type(arg) is int and arg >= 0 for arg in args):
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        parts = _path_parts(urlconf, get_script_prefix(), name, len(args))
+        if parts is not None:
+            return parts[0] + "".join([f"{arg}{part}" for arg, part in zip(args, parts[1:], strict=True)])
+    return reverse(name, args=args)
+
+
+def query_text(query: dict) -> str:
+    """``urlencode(query)`` (its keys are Python names) without the empty values: None, "", False."""
+    return "&".join(
+        [
+            f"{key}={value}" if type(value) is int else f"{key}={quote_plus(str(value))}"
+            for key, value in query.items()
+            if value not in (None, "", False)
+        ]
+    )
+
+
 def link(name: str, *args, **query) -> str:
-    query = {key: value for key, value in query.items() if value not in (None, "", False)}
-    url = reverse(name, args=args)
-    return f"{url}?{urlencode(query)}" if query else url
+    url = path_of(name, *args)
+    query_string = query_text(query)
+    return f"{url}?{query_string}" if query_string else url
 
 
 def overdue_url(region: Region | None, bucket: str | None = None, unit: str | None = None) -> str:
@@ -141,10 +181,9 @@ class RowLinks:
     def __init__(self, region: Region | None, period_query: str):
         self.region = f"region={region.pk}" if region is not None else ""
         self.period_query = period_query
-        self.paths: dict[str, str] = {}
 
     def __call__(self, name: str, **filters) -> str:
-        path = self.paths.get(name) or self.paths.setdefault(name, reverse(name))
+        path = path_of(name)
         query = [self.region]
         query += [f"{key}={value if isinstance(value, int) else quote_plus(value)}" for key, value in filters.items() if value]
         query.append(self.period_query)
@@ -193,6 +232,38 @@ class Table:
     columns: list[Column]
     rows: list[list[Cell]]
     footer: list[Cell] | None = None  # the total, kept last whatever the sort
+
+    def rows_html(self) -> list[SafeString]:
+        """Each row's cells as markup (templates/reports/dashboard_table.html wraps them)."""
+        return [row_html(row) for row in self.rows]
+
+    def footer_html(self) -> SafeString:
+        return row_html(self.footer) if self.footer else SafeString()
+
+
+def html_text(value) -> str:
+    """``value`` escaped as a template's ``{{ value }}`` would be (safe strings as they are)."""
+    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
+
+
+def cell_html(cell: Cell, header: bool) -> str:
+    """One cell's markup, the row's header if ``header``. Joined here rather than by a template
+    included for each cell: a table page has hundreds of cells."""
+    if header:
+        opening, closing = '<th scope="row"', "</th>"
+    else:
+        opening, closing = ('<td class="text-end"' if cell.numeric else '<td class=""'), "</td>"
+    text = html_text(cell.text)
+    if cell.url:
+        text = f'<a href="{html_text(cell.url)}">{text}</a>'
+    title = f' title="{html_text(cell.title)}"' if cell.title else ""
+    flag = f' <span class="badge text-bg-warning" data-testid="for-review">{html_text(cell.flag)}</span>' if cell.flag else ""
+    return f'{opening} data-sort="{html_text(cell.sort)}"{title}>{text}{flag}{closing}'
+
+
+def row_html(cells: list[Cell]) -> SafeString:
+    """A row's cells as markup, the first as the row's header."""
+    return SafeString("".join([cell_html(cell, index == 0) for index, cell in enumerate(cells)]))
 
 
 def ratio_cell(ratio: Ratio, url: str = "") -> Cell:
@@ -385,13 +456,15 @@ def concern_table(region: Region | None, summary, *, period_query: str) -> Table
     columns = [Column("region", _("Region"), numeric=False)] + [
         Column(f"category-{category.pk}", category.name) for category in summary.categories
     ]
+    households = _("%(n)s households")  # translated once, not once a cell
+
     def cell(counted, area: Region | None, category) -> Cell:
         count = counted.concerns if counted else 0
         return Cell(
             str(count),
             sort_value(count),
             url=concerns_url(area, category, period_query=period_query) if count else "",
-            title=_("%(n)s households") % {"n": counted.households} if counted else "",
+            title=households % {"n": counted.households} if counted else "",
         )
 
     rows = [
