@@ -338,6 +338,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
             percent(now_.on_time),
             fraction(now_.on_time),
             rate_change(now_.on_time, before.on_time),
+            rows("dashboard_pledges"),
         ),
         # Live, whatever the period: the previous period's figure would be the same count.
         Tile(
@@ -358,6 +359,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
             percent(now_.satisfaction),
             fraction(now_.satisfaction),
             rate_change(now_.satisfaction, before.satisfaction),
+            rows("dashboard_ratings"),
             parts=[
                 Tile(
                     "reopen",
@@ -365,6 +367,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
                     percent(now_.reopen),
                     fraction(now_.reopen),
                     rate_change(now_.reopen, before.reopen),
+                    rows("dashboard_pledge_changes", to="reported"),
                 )
             ],
         ),
@@ -391,6 +394,7 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
             percent(now_.confirmation),
             fraction(now_.confirmation),
             rate_change(now_.confirmation, before.confirmation),
+            rows("dashboard_confirmations"),
         ),
     ]
     if petitions := now_.petitions:
@@ -441,11 +445,11 @@ def region_table(children: list[tuple[Region, AreaFigures]], *, period_query: st
                 ratio_cell(area.visit_coverage, households_url(region, period_query, visited="no")),
                 ratio_cell(area.villages_covered),
                 ratio_cell(area.never_acted_on, concerns_url(region, period_query=period_query, never_acted_on=True)),
-                ratio_cell(area.on_time),
+                ratio_cell(area.on_time, behind("dashboard_pledges")),
                 count_cell(area.overdue, overdue_url(region)),
-                ratio_cell(area.satisfaction),
-                ratio_cell(area.reopen),
-                ratio_cell(area.confirmation),
+                ratio_cell(area.satisfaction, behind("dashboard_ratings")),
+                ratio_cell(area.reopen, behind("dashboard_pledge_changes", to="reported")),
+                ratio_cell(area.confirmation, behind("dashboard_confirmations")),
             ]
         )
     return Table("regions", columns, rows)
@@ -505,12 +509,12 @@ def cadre_cells(figures: CadreFigures, *, overdue: str = "", rows=None) -> list[
 
     return [
         count_cell(figures.visits, behind("dashboard_visits", figures.visits)),
-        ratio_cell(figures.on_time),
+        ratio_cell(figures.on_time, behind("dashboard_pledges", figures.on_time.denominator)),
         ratio_cell(figures.coverage),
         ratio_cell(figures.regularity),
         ratio_cell(figures.burst_share),
-        ratio_cell(figures.satisfaction),
-        ratio_cell(figures.reopen),
+        ratio_cell(figures.satisfaction, behind("dashboard_ratings", figures.satisfaction.denominator)),
+        ratio_cell(figures.reopen, behind("dashboard_pledge_changes", figures.reopen.denominator, to="reported")),
         count_cell(figures.overdue, overdue if figures.overdue else ""),
         Cell(
             str(figures.flagged_visits),

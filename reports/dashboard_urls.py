@@ -11,4 +11,8 @@ urlpatterns = [
     path("cadres/", views.dashboard_cadres, name="dashboard_cadres"),
     # The rows behind the dashboard's numbers.
     path("visits/", rows_views.dashboard_visits, name="dashboard_visits"),
+    path("pledges/", rows_views.dashboard_pledges, name="dashboard_pledges"),
+    path("pledges/changes/", rows_views.dashboard_pledge_changes, name="dashboard_pledge_changes"),
+    path("pledges/ratings/", rows_views.dashboard_ratings, name="dashboard_ratings"),
+    path("codes/", rows_views.dashboard_confirmations, name="dashboard_confirmations"),
 ]

@@ -9,18 +9,20 @@ so that a list holds exactly as many rows as the number that links to it:
 - for the tables by unit and by cadre, only the rows of ``cadres`` (``figures.cadres_in``: the
   chosen cadres of one unit, one cadre, or all those the unit table sums), counted in the region
   as those tables count them;
-- a ratio opens its denominator's rows as a ``Listing`` whose ``part`` is what its numerator
-  counts: each row is marked (``counted``), and the page can keep only those or only the rest.
+- a ratio opens its denominator's rows, with its numerator's as the part "yes" of the
+  ``Listing``: each row is marked (``counted``), and the page can keep only those or the rest
+  ("no"). A list may name other parts (the reports of done and the reopenings of the reopen rate).
 
 The lists are live (the dashboard may read rollups as of their last refresh: DESIGN.md §4).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils.functional import cached_property
 
+from casework.models import Commitment, CommitmentTransition, ResidentCode
 from households.access import Access
 from households.models import Region
 from visits.models import Visit
@@ -39,20 +41,17 @@ def counted(measure: Count) -> Q:
 
 @dataclass
 class Listing:
-    """The rows a number counts; for a ratio, its denominator's, with ``part`` its numerator's."""
+    """The rows a number counts, and named parts of them the page counts and can keep alone."""
 
     rows: QuerySet
-    part: Q | None = None
+    parts: dict[str, Q] = field(default_factory=dict)
+    # A ratio's denominator: its part "yes" is the numerator, whose rows are marked ``counted``,
+    # and "no" the rest.
+    ratio: bool = False
 
 
-@dataclass
-class Tally:
-    total: int  # rows the number counts (the denominator of a ratio)
-    counted: int | None = None  # of those, the numerator's (None: not a ratio)
-
-    @property
-    def rest(self) -> int | None:
-        return None if self.counted is None else self.total - self.counted
+def ratio_listing(rows: QuerySet, numerator: Q) -> Listing:
+    return Listing(rows, {"yes": numerator}, ratio=True)
 
 
 class _CountedPaginator(Paginator):
@@ -67,25 +66,22 @@ class _CountedPaginator(Paginator):
         return self._count
 
 
-def listing_page(listing: Listing, *, part: str = "", page=1, size: int = PAGE_SIZE) -> tuple[Page, Tally]:
-    """A page of ``listing``'s rows, all of them or only those its numerator counts (``part``
-    "yes") or does not ("no"), each marked ``counted``; and the tally of all its rows."""
+def listing_page(listing: Listing, *, part: str = "", page=1, size: int = PAGE_SIZE) -> tuple[Page, dict[str, int]]:
+    """A page of ``listing``'s rows, all of them or one ``part``; and the tally: how many rows
+    in all ("all") and in each part, counted in one query."""
     rows = listing.rows
-    if listing.part is None:
-        tally = Tally(rows.count())
-        return _CountedPaginator(rows, size, count=tally.total).get_page(page), tally
-    sums = rows.aggregate(total=Count("pk"), counted=Count("pk", filter=listing.part))
-    tally = Tally(sums["total"], sums["counted"])
-    rows = rows.annotate(
-        counted=Case(When(listing.part, then=Value(True)), default=Value(False), output_field=BooleanField())
-    )
-    if part == "yes":
-        rows, count = rows.filter(listing.part), tally.counted
-    elif part == "no":
-        rows, count = rows.exclude(listing.part), tally.rest
-    else:
-        count = tally.total
-    return _CountedPaginator(rows, size, count=count).get_page(page), tally
+    tally = rows.aggregate(all=Count("pk"), **{name: Count("pk", filter=q) for name, q in listing.parts.items()})
+    if listing.ratio:
+        tally["no"] = tally["all"] - tally["yes"]
+        numerator = listing.parts["yes"]
+        rows = rows.annotate(
+            counted=Case(When(numerator, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+        if part == "no":
+            rows = rows.exclude(numerator)
+    if part and part != "no":
+        rows = rows.filter(listing.parts[part])
+    return _CountedPaginator(rows, size, count=tally[part or "all"]).get_page(page), tally
 
 
 # --- visits: in-person visits, burden, flagged visits ---------------------------------------------
@@ -100,14 +96,14 @@ def visit_rows(
     flagged: bool = False,
 ) -> Listing:
     """The in-person visits of the period (the visits figure, and the burden's denominator),
-    those with more than two companions their part; or, ``flagged``, the visits of any kind
-    with an integrity flag (the cadre tables' flagged visits)."""
+    those with more than two companions its numerator; or, ``flagged``, the visits of any kind
+    with an integrity flag (the cadre tables' flagged visits), those with more than two
+    companions marked the same way."""
     rows = in_area(Visit.objects.visible_to(access), access, region, "village__path").filter(period.q("visited_at"))
     if cadres is not None:
         rows = rows.filter(cadre__in=cadres)
-    if flagged:
-        return Listing(_visit_columns(rows.filter(figures.ANY_FLAG)))
-    return Listing(_visit_columns(rows.filter(figures.IN_PERSON)), counted(figures.VISIT_MEASURES["heavy_visits"]))
+    rows = rows.filter(figures.ANY_FLAG if flagged else figures.IN_PERSON)
+    return ratio_listing(_visit_columns(rows), counted(figures.VISIT_MEASURES["heavy_visits"]))
 
 
 def _visit_columns(rows: QuerySet) -> QuerySet:
@@ -124,3 +120,75 @@ def cadre_choice(
         return None
     chosen = figures.cadres_in(access, region=region, unit=unit, cadres=[cadre] if cadre is not None else None)
     return chosen.order_by().values("pk")
+
+
+# --- pledges: on-time fulfilment, reopen rate, satisfaction, confirmation -------------------------
+
+
+def _commitments(access: Access, region: Region | None, cadres: QuerySet | None) -> QuerySet:
+    """Commitments in the area (by their village), of ``cadres`` when given (their owners)."""
+    rows = in_area(Commitment.objects.visible_to(access), access, region, "village__path")
+    return rows if cadres is None else rows.filter(owner__in=cadres)
+
+
+def pledge_rows(access: Access, *, region: Region | None, period: Period, cadres: QuerySet | None = None) -> Listing:
+    """The pledges due in the period, cancelled ones left out (on-time fulfilment's
+    denominator), those confirmed by their due date its numerator."""
+    measures = figures.due_measures(period)
+    rows = _commitments(access, region, cadres).filter(counted(measures["due"]))
+    rows = rows.select_related("owner__unit", "household", "village", "category").order_by("due_at", "pk")
+    return ratio_listing(rows, counted(measures["on_time"]))
+
+
+def status_change_rows(
+    access: Access, *, region: Region | None, period: Period, cadres: QuerySet | None = None
+) -> Listing:
+    """The pledges' reports of done in the period (the reopen rate's denominator, part
+    "reported") and their reopenings (its numerator, part "reopened")."""
+    reported, reopened = (counted(figures.TRANSITION_MEASURES[name]) for name in ("reported", "reopened"))
+    rows = (
+        CommitmentTransition.objects.filter(commitment__in=_commitments(access, region, cadres))
+        .filter(period.q("at"))
+        .filter(reported | reopened)
+        .select_related("commitment__owner__unit", "commitment__household", "commitment__village")
+        .order_by("-at", "-pk")
+    )
+    return Listing(rows, {"reported": reported, "reopened": reopened})
+
+
+def _code_columns(rows: QuerySet, order: str) -> QuerySet:
+    return rows.select_related(
+        "visit__cadre__unit",
+        "visit__household",
+        "visit__village",
+        "commitment__owner__unit",
+        "commitment__household",
+        "commitment__village",
+    ).order_by(order, "-pk")
+
+
+def rating_rows(access: Access, *, region: Region | None, period: Period, cadres: QuerySet | None = None) -> Listing:
+    """The residents' ratings of pledges in the period (satisfaction's denominator: their codes
+    used in it), satisfied or basically satisfied its numerator."""
+    measures = figures.code_measures(period)
+    rows = ResidentCode.objects.filter(commitment__in=_commitments(access, region, cadres)).filter(
+        counted(measures["evaluated"])
+    )
+    return ratio_listing(_code_columns(rows, "-used_at"), counted(measures["satisfied"]))
+
+
+def confirmation_rows(
+    access: Access, *, region: Region | None, period: Period, cadres: QuerySet | None = None
+) -> Listing:
+    """The resident codes offered (the confirmation rate's denominator): those of the period's
+    in-person visits and the pledges' codes issued in it; those used its numerator."""
+    visits = visit_rows(access, region=region, period=period, cadres=cadres).rows.order_by()
+    commitments = Q(commitment__in=_commitments(access, region, cadres))
+    visit_measures, measures = figures.VISIT_MEASURES, figures.code_measures(period)
+
+    def codes(visit_measure: str, code_measure: str) -> Q:
+        of_visits = visits.filter(counted(visit_measures[visit_measure])).values("resident_code_id")
+        return Q(pk__in=of_visits) | (commitments & counted(measures[code_measure]))
+
+    rows = ResidentCode.objects.filter(codes("visit_codes_offered", "codes_offered"))
+    return ratio_listing(_code_columns(rows, "-created_at"), codes("visit_codes_confirmed", "codes_confirmed"))

@@ -9,14 +9,16 @@ from households.access import Access
 from .dashboard_forms import PERIOD_FIELDS, AreaListForm, CadreListForm, _carried
 
 
-def part_field(label, counted, rest, refusal):
-    """Whether to keep only the rows a ratio's numerator counts ("yes"), only the rest ("no") or all."""
+def part_field(label, parts, refusal):
+    """Which part of a list's rows to keep (``reports.rows.Listing``; none: all of them). For a
+    ratio's denominator, ``parts`` names "yes", its numerator's rows, and "no", the rest."""
     return forms.ChoiceField(
-        required=False,
-        label=label,
-        choices=[("", _("Any")), ("yes", counted), ("no", rest)],
-        error_messages={"invalid_choice": refusal},
+        required=False, label=label, choices=[("", _("Any")), *parts], error_messages={"invalid_choice": refusal}
     )
+
+
+def ratio_field(label, counted, rest, refusal):
+    return part_field(label, [("yes", counted), ("no", rest)], refusal)
 
 
 class RowsForm(AreaListForm):
@@ -27,8 +29,8 @@ class RowsForm(AreaListForm):
     cadre = _carried(Cadre.objects.none(), _("Choose a cadre within your scope."))
     listed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    # The field that keeps a ratio's numerator or the rest (None: the list is not a ratio's).
-    part = None
+    # The field that keeps one part of the rows (``part_field``).
+    part = ""
 
     def __init__(self, data, *, access: Access, **kwargs):
         super().__init__(data, access=access, **kwargs)
@@ -40,7 +42,7 @@ class RowsForm(AreaListForm):
 
 
 class VisitRowsForm(RowsForm):
-    heavy = part_field(
+    heavy = ratio_field(
         _("Companions"),
         _("More than two companions"),
         _("Two companions or fewer"),
@@ -52,3 +54,42 @@ class VisitRowsForm(RowsForm):
         help_text=_("Visits of any kind, phone callbacks too: a flag is for review, never a penalty."),
     )
     part = "heavy"
+
+
+class PledgeRowsForm(RowsForm):
+    on_time = ratio_field(
+        _("Fulfilled on time"),
+        _("Confirmed by the due date"),
+        _("Not confirmed by the due date"),
+        _("Choose confirmed by the due date, not, or any."),
+    )
+    part = "on_time"
+
+
+class StatusChangeRowsForm(RowsForm):
+    to = part_field(
+        _("Status change"),
+        [("reported", _("Reported done")), ("reopened", _("Reopened"))],
+        _("Choose reported done, reopened, or any."),
+    )
+    part = "to"
+
+
+class RatingRowsForm(RowsForm):
+    satisfied = ratio_field(
+        _("Rating"),
+        _("Satisfied or basically satisfied"),
+        _("Dissatisfied"),
+        _("Choose satisfied, dissatisfied, or any."),
+    )
+    part = "satisfied"
+
+
+class ConfirmationRowsForm(RowsForm):
+    confirmed = ratio_field(
+        _("Confirmed"),
+        _("Confirmed by the resident"),
+        _("Not confirmed"),
+        _("Choose confirmed, not confirmed, or any."),
+    )
+    part = "confirmed"

@@ -8,11 +8,12 @@ field, and then no rows at all.
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from . import dashboard, rows
 from .dashboard_views import readers_only
-from .rows_forms import VisitRowsForm
+from .rows_forms import ConfirmationRowsForm, PledgeRowsForm, RatingRowsForm, StatusChangeRowsForm, VisitRowsForm
 
 
 def _region(request):
@@ -22,54 +23,53 @@ def _region(request):
     return dashboard.region_or_404(request.access, value) if value.isdigit() else None
 
 
-def _parts(request, form, tally: rows.Tally) -> list[dict]:
-    """The links that keep all of a ratio's rows, its numerator's, or the rest, with their counts."""
-    if tally.counted is None:
+def _parts(request, form, tally: dict[str, int]) -> list[dict]:
+    """Links that keep all the rows or one part of them, with their counts."""
+    if len(tally) == 1:
         return []
-    field = form.fields[form.part]
-    labels = dict(field.choices)
     chosen = form.cleaned_data[form.part]
     links = []
-    for value, count in (("", tally.total), ("yes", tally.counted), ("no", tally.rest)):
+    for value, label in form.fields[form.part].choices:
         query = request.GET.copy()
         query.pop("page", None)
         query.pop(form.part, None)
         if value:
             query[form.part] = value
-        label = _("All") if not value else labels[value]
+        key = value or "all"
+        url = f"?{query.urlencode()}"
         links.append(
             {
-                "key": value or "all",
-                "label": label,
-                "count": count,
-                "url": f"?{query.urlencode()}",
+                "key": key,
+                "label": label if value else _("All"),
+                "count": tally[key],
+                "url": url,
                 "active": value == chosen,
             }
         )
     return links
 
 
-def _rows_page(request, form_class, template: str, listing_of, title_of):
-    """A page of the rows ``listing_of(form, region, cadres)`` returns, as chosen by the form,
-    under the title ``title_of(cleaned_data)`` (of the fields that are valid, on a bad filter)."""
+def _rows_page(request, form_class, selector, template: str, title, options: tuple[str, ...]):
     region = _region(request)
     form = form_class(request.GET, access=request.access)
     valid = form.is_valid()
+    data = form.cleaned_data
     context = {
         "form": form,
         "region": region,
-        "title": title_of(form.cleaned_data),
+        # Of the fields that are valid, on a bad filter.
+        "title": title(data) if callable(title) else title,
         "trail": dashboard.trail(request.access, region),
     }
     if not valid:
         return render(request, template, context, status=400)
-    data = form.cleaned_data
     cadres = rows.cadre_choice(
         request.access, region=region, unit=data["unit"], cadre=data["cadre"], listed=data["listed"]
     )
-    listing = listing_of(form, region, cadres)
-    part = data.get(form.part, "") if form.part else ""
-    page, tally = rows.listing_page(listing, part=part, page=request.GET.get("page"))
+    listing = selector(
+        request.access, region=region, period=form.to_period(), cadres=cadres, **{name: data[name] for name in options}
+    )
+    page, tally = rows.listing_page(listing, part=data[form.part], page=request.GET.get("page"))
     context |= {
         "period": form.to_period(),
         "period_query": form.query(),
@@ -82,18 +82,42 @@ def _rows_page(request, form_class, template: str, listing_of, title_of):
     return render(request, template, context)
 
 
-@login_required
-@require_GET
-@readers_only
-def dashboard_visits(request):
-    """The in-person visits behind the visits and burden figures (or the flagged visits)."""
+def _rows_view(form_class, selector, template: str, title, *, options: tuple[str, ...] = ()):
+    """A page of the rows ``selector`` (of ``reports.rows``) returns for the region, period and
+    cadres the form chose, passing it the form's ``options`` too; ``title``: a text, or a
+    function of the form's data."""
 
-    def listing(form, region, cadres):
-        return rows.visit_rows(
-            request.access, region=region, period=form.to_period(), cadres=cadres, flagged=form.cleaned_data["flagged"]
-        )
+    @login_required
+    @require_GET
+    @readers_only
+    def view(request):
+        return _rows_page(request, form_class, selector, template, title, options)
 
-    def title(data):
-        return _("Visits with an integrity flag") if data.get("flagged") else _("In-person visits")
+    view.__doc__ = selector.__doc__
+    return view
 
-    return _rows_page(request, VisitRowsForm, "reports/rows_visits.html", listing, title)
+
+dashboard_visits = _rows_view(
+    VisitRowsForm,
+    rows.visit_rows,
+    "reports/rows_visits.html",
+    lambda data: _("Visits with an integrity flag") if data.get("flagged") else _("In-person visits"),
+    options=("flagged",),
+)
+dashboard_pledges = _rows_view(
+    PledgeRowsForm, rows.pledge_rows, "reports/rows_pledges.html", gettext_lazy("Pledges due")
+)
+dashboard_pledge_changes = _rows_view(
+    StatusChangeRowsForm,
+    rows.status_change_rows,
+    "reports/rows_status_changes.html",
+    lambda data: {"reported": _("Pledges reported done"), "reopened": _("Pledges reopened")}.get(
+        data.get("to"), _("Pledges reported done or reopened")
+    ),
+)
+dashboard_ratings = _rows_view(
+    RatingRowsForm, rows.rating_rows, "reports/rows_codes.html", gettext_lazy("Residents' ratings of pledges")
+)
+dashboard_confirmations = _rows_view(
+    ConfirmationRowsForm, rows.confirmation_rows, "reports/rows_codes.html", gettext_lazy("Resident codes offered")
+)

@@ -286,6 +286,10 @@ MATRIX |= {
     "dashboard_cadres": Row(READERS),
     # The rows behind the dashboard's numbers.
     "dashboard_visits": Row(READERS),
+    "dashboard_pledges": Row(READERS),
+    "dashboard_pledge_changes": Row(READERS),
+    "dashboard_ratings": Row(READERS),
+    "dashboard_confirmations": Row(READERS),
 }
 
 

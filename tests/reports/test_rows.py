@@ -7,6 +7,7 @@ denominator with the rows listed and its numerator with the rows the page marks 
 """
 
 import re
+from datetime import date
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from casework.models import CommitmentTransition
 from reports.rows import PAGE_SIZE
 from tests import factories as f
 from tests.reports.test_figures_dashboard import NOW, at, small  # noqa: F401 - ``small`` is a fixture
@@ -21,8 +23,18 @@ from tests.reports.test_figures_dashboard import NOW, at, small  # noqa: F401 - 
 MARCH = {"period": "month", "on": "2026-03-20"}
 Q1 = {"period": "quarter", "on": "2026-03-20"}
 DASHBOARD = reverse("dashboard")
-# The lists this module tests (the overdue report, households and concerns have their own tests).
-LISTS = {reverse(name) for name in ("dashboard_visits",)}
+# The lists this module tests (the overdue report, households and concerns have their own tests),
+# with the part of their rows a ratio's numerator counts.
+LISTS = {
+    reverse(name): numerator
+    for name, numerator in (
+        ("dashboard_visits", "yes"),
+        ("dashboard_pledges", "yes"),
+        ("dashboard_pledge_changes", "reopened"),
+        ("dashboard_ratings", "yes"),
+        ("dashboard_confirmations", "yes"),
+    )
+}
 LIST_MOST = 20
 
 
@@ -49,15 +61,18 @@ def listed(client, url: str):
 
 def check(client, url: str, value: str, fraction_text: str = "") -> bool:
     """Whether ``url`` is one of these lists; if so, that it holds the rows the number counts."""
-    if url.split("?")[0] not in LISTS:
+    path = url.split("?")[0]
+    if path not in LISTS:
         return False
     response = listed(client, url)
-    counted = response.context["tally"]
+    count, tally = response.context["page"].paginator.count, response.context["tally"]
     ratio = fraction(fraction_text)
     if ratio:
-        assert (counted.counted, counted.total) == ratio, url
-        if "=yes" in url:  # a ratio's numerator opened on its own
-            assert response.context["page"].paginator.count == ratio[0]
+        numerator, denominator = ratio
+        # A ratio opens its denominator's rows (or, "yes", its numerator's), and the page counts
+        # its numerator's.
+        assert count == (numerator if "=yes" in url else denominator), url
+        assert tally[LISTS[path]] == numerator, url
     elif "." in value:  # companions per visit, over the visits listed
         rows = response.context["page"].object_list
         assert value == f"{sum(row.companions for row in rows) / len(rows):.1f}", url
@@ -101,6 +116,20 @@ def test_every_number_of_a_supervisors_dashboard_opens_exactly_its_rows(client, 
         "regions:visits",
         "units:visits",
         "cadres:visits",
+        "tile:on_time",
+        "tile:satisfaction",
+        "tile:reopen",
+        "tile:confirmation",
+        "regions:on_time",
+        "regions:satisfaction",
+        "regions:reopen",
+        "regions:confirmation",
+        "units:on_time",
+        "units:satisfaction",
+        "units:reopen",
+        "cadres:on_time",
+        "cadres:satisfaction",
+        "cadres:reopen",
     } <= set(checked)
     assert {"units:flagged", "cadres:flagged"} <= set(checked)
 
@@ -130,7 +159,7 @@ def test_the_visits_are_the_in_person_ones_of_the_period_in_scope(client, march)
     rows = list(response.context["page"])
     assert len(rows) == 4 and {visit.kind for visit in rows} == {"home", "forum"}
     assert [(row.companions, row.counted) for row in rows] == [(3, True), (5, True), (1, False), (0, False)]
-    assert response.context["tally"].counted == 2
+    assert response.context["tally"] == {"all": 4, "yes": 2, "no": 2}
     html = response.content.decode()
     assert 'data-testid="count-yes">2<' in html and reverse("visit_detail", args=[rows[0].pk]) in html
     heavy = visits(client, heavy="yes")
@@ -159,10 +188,97 @@ def test_a_units_visits_are_those_of_its_chosen_cadres_in_the_region(client, mar
     assert visits(client, region=march.t1.pk, unit=march.idle.unit_id).context["page"].paginator.count == 0
 
 
+# --- pledges ----------------------------------------------------------------------------------
+
+
+def listing(client, name, **query):
+    response = client.get(reverse(name), MARCH | query)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_pledges_due_are_those_on_time_fulfilment_counts(client, march):
+    k = march.k
+    client.force_login(march.supervisor)
+
+    response = listing(client, "dashboard_pledges")
+
+    # Due in March in township 1: k6, k1, k2, k8 and k4 (extended into March); not k3
+    # (cancelled), k5 (extended into April), k9 (county B), k10 (T2). Only k1 was confirmed by
+    # its due date; k2 was confirmed after it.
+    rows = list(response.context["page"])
+    assert [row.pk for row in rows] == [k[6].pk, k[1].pk, k[2].pk, k[8].pk, k[4].pk]
+    assert [row.pk for row in rows if row.counted] == [k[1].pk]
+    assert response.context["tally"] == {"all": 5, "yes": 1, "no": 4}
+    late = listing(client, "dashboard_pledges", on_time="no")
+    assert [row.pk for row in late.context["page"]] == [k[6].pk, k[2].pk, k[8].pk, k[4].pk]
+    html = response.content.decode()
+    assert reverse("commitment_detail", args=[k[4].pk]) in html and "extended once" in html
+
+
+def test_reports_of_done_and_reopenings_are_listed_apart(client, march):
+    k = march.k
+    client.force_login(march.supervisor)
+
+    reported = listing(client, "dashboard_pledge_changes", to="reported")
+    reopened = listing(client, "dashboard_pledge_changes", to="reopened")
+
+    assert [change.commitment_id for change in reported.context["page"]] == [k[8].pk, k[2].pk, k[2].pk, k[1].pk]
+    assert [change.commitment_id for change in reopened.context["page"]] == [k[2].pk]
+    assert reported.context["tally"] == {"all": 5, "reported": 4, "reopened": 1}
+    assert "Pledges reopened" in reopened.content.decode()
+
+
+def test_ratings_are_the_pledges_codes_used_in_the_period(client, march):
+    k = march.k
+    client.force_login(march.supervisor)
+
+    response = listing(client, "dashboard_ratings")
+
+    # k5's code was offered in February and used in March: its rating counts in March.
+    rows = list(response.context["page"])
+    assert [(code.commitment_id, code.rating, code.counted) for code in rows] == [
+        (k[5].pk, "satisfied", True),
+        (k[2].pk, "basically", True),
+        (k[2].pk, "dissatisfied", False),
+        (k[1].pk, "satisfied", True),
+    ]
+
+
+def test_codes_offered_are_those_of_the_visits_and_the_pledges_of_the_period(client, march):
+    k = march.k
+    client.force_login(march.supervisor)
+
+    response = listing(client, "dashboard_confirmations")
+
+    rows = list(response.context["page"])
+    assert response.context["tally"] == {"all": 6, "yes": 4, "no": 2}
+    assert sorted((code.purpose, code.used_at is not None) for code in rows) == [
+        ("commitment", False),
+        ("commitment", True),
+        ("commitment", True),
+        ("commitment", True),
+        ("visit", False),
+        ("visit", True),
+    ]
+    assert k[5].pk not in {code.commitment_id for code in rows}  # offered in February
+    not_yet = listing(client, "dashboard_confirmations", confirmed="no")
+    assert "not yet" in not_yet.content.decode() and len(not_yet.context["page"]) == 2
+
+
 # --- bad input, scope, queries -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["dashboard_visits"])
+NAMES = [
+    "dashboard_visits",
+    "dashboard_pledges",
+    "dashboard_pledge_changes",
+    "dashboard_ratings",
+    "dashboard_confirmations",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_a_region_outside_the_scope_or_unknown_is_not_found(client, march, name):
     client.force_login(march.supervisor)
 
@@ -171,7 +287,7 @@ def test_a_region_outside_the_scope_or_unknown_is_not_found(client, march, name)
     assert client.get(reverse(name), {"region": march.v1.pk}).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["dashboard_visits"])
+@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
@@ -216,20 +332,57 @@ def test_a_cadre_without_a_scope_is_told_the_lists_are_not_for_them(client, marc
     assert "The dashboard is for supervisors, discipline inspectors and administrators." in response.content.decode()
 
 
-@pytest.mark.parametrize(("name", "query"), [("dashboard_visits", {}), ("dashboard_visits", {"flagged": "on"})])
-def test_the_lists_take_a_fixed_number_of_queries(client, march, django_assert_num_queries, name, query):
+def more_of_everything(world, n: int):
+    """``n`` more of each kind of row, in village 2, by the world's cadre, in March."""
+    for i in range(n):
+        household = f.HouseholdFactory(village=world.v2, head_name=f"More {i}")
+        f.PairingFactory(cadre=world.cadre, household=household, start=date(2026, 1, 1))
+        code = f.ResidentCodeFactory(created_at=at(3, 11), used_at=at(3, 12), rating="satisfied")
+        f.VisitFactory(
+            cadre=world.cadre,
+            household=household,
+            visited_at=at(3, 11),
+            companions=4,
+            flag_far=True,
+            resident_code=code,
+        )
+        pledge = f.CommitmentFactory(
+            concern__household=household,
+            owner=world.cadre,
+            pledged_at=at(3, 1),
+            original_due_at=at(3, 11),
+            due_at=at(3, 11),
+        )
+        CommitmentTransition.objects.create(
+            commitment=pledge, from_status="in_progress", to_status="reported_done", at=at(3, 12)
+        )
+        f.ResidentCodeFactory(
+            purpose="commitment", commitment=pledge, created_at=at(3, 11), used_at=at(3, 12), rating="satisfied"
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "rows_each"),
+    [
+        ("dashboard_visits", {}, 1),
+        ("dashboard_visits", {"flagged": "on", "heavy": "yes"}, 1),
+        ("dashboard_pledges", {"on_time": "no"}, 1),
+        ("dashboard_pledge_changes", {"to": "reported"}, 1),
+        ("dashboard_ratings", {}, 1),
+        ("dashboard_confirmations", {"confirmed": "yes"}, 2),  # a visit's code and a pledge's
+    ],
+)
+def test_the_lists_take_a_fixed_number_of_queries(client, march, django_assert_num_queries, name, query, rows_each):
     client.force_login(march.supervisor)
     client.get(DASHBOARD)
     query = MARCH | {"unit": march.unit_a.pk} | query
+    more_of_everything(march, 1)
     with CaptureQueriesContext(connection) as queries:
         before = client.get(reverse(name), query).context["page"].paginator.count
     assert len(queries) <= LIST_MOST
 
-    for i in range(3):
-        household = f.HouseholdFactory(village=march.v2, head_name=f"More {i}")
-        f.PairingFactory(cadre=march.cadre, household=household)
-        f.VisitFactory(cadre=march.cadre, household=household, visited_at=at(3, 11), companions=4, flag_far=True)
+    more_of_everything(march, 3)
 
     with django_assert_num_queries(len(queries)):
         response = client.get(reverse(name), query)
-    assert response.context["page"].paginator.count == before + 3
+    assert response.context["page"].paginator.count == before + 3 * rows_each
