@@ -9,7 +9,7 @@ temporary file, as the view writes it; each is the median of EXPORT_RUNS runs (d
 users are added for the run (an inspector of one township and a superuser) and removed at the end.
 The machine's load average is printed with the figures.
 
-    bench/report.sh [RUNS]
+    bench/report.sh [RUNS] [--pages]      # --pages: the pages only, no exports
 """
 
 import os
@@ -39,7 +39,8 @@ from casework.models import Commitment  # noqa: E402
 from households.models import Region  # noqa: E402
 from reports import exports, figures, selectors, services  # noqa: E402
 
-RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+RUNS = int(next((arg for arg in sys.argv[1:] if arg.isdigit()), 15))
+PAGES_ONLY = "--pages" in sys.argv[1:]
 EXPORT_RUNS = int(os.environ.get("EXPORT_RUNS", "3"))
 OPEN = ",".join(Commitment.OPEN_STATES)
 
@@ -99,7 +100,7 @@ def run(township, inspector, admin):
     print(f"\n== first page (median of {RUNS} runs, ms; {load()}) ==")
     # A page deep in the city's list: keyset costs what the first page does.
     middle = Commitment.objects.overdue(now).order_by("due_at", "pk").values_list("due_at", "pk")[city_rows // 2]
-    deep = selectors.cursor_for(Commitment(due_at=middle[0], pk=middle[1]))
+    deep = selectors.cursor_for(*middle)
     cases = [
         ("township: inspector, their scope", as_inspector, "/reports/overdue/", {}),
         ("township: report, region filter", as_admin, "/reports/overdue/", {"region": township.pk}),
@@ -114,6 +115,10 @@ def run(township, inspector, admin):
     for scope in ("township", "city"):
         ratio = results[f"{scope}: admin changelist"] / results[f"{scope}: report{', region filter' if scope == 'township' else ''}"]
         print(f"{scope}: report is {ratio:.1f}x faster than the admin changelist")
+    if PAGES_ONLY:
+        print(load())
+        connection.close()
+        return
 
     print(f"\n== exports (median of {EXPORT_RUNS} runs; {load()}) ==")
     rungs = figures.escalation_rungs()

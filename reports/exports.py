@@ -354,7 +354,7 @@ def pdf_document(rows: Iterable[Commitment], header: Header, *, now: datetime, r
     from weasyprint.urls import URLFetcher
 
     levels = {rung.pk: rung.name for rung in rungs}
-    rows = [annotate_row(row, now=now, levels=levels) for row in rows]
+    rows = selectors.table_rows(annotate_row(row, now=now, levels=levels) for row in rows)
     if progress:
         progress(len(rows))
     html = render_to_string("reports/overdue_pdf.html", {"rows": rows, "header": header})

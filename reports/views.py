@@ -58,15 +58,12 @@ def overdue_report(request):
         cursor = selectors.parse_cursor(after)
         if cursor is None:
             messages.warning(request, _("That page link is not valid any more: here is the first page."))
-    page = selectors.overdue_page(report.rows, rungs=report.rungs, cursor=cursor)
+    page = selectors.overdue_page(report.rows, now=report.now, rungs=report.rungs, cursor=cursor)
     total = selectors.count_upto(report.rows, selectors.COUNT_SHOWN + 1)
     return _page(request, report, page=page, total=total, cursor=cursor)
 
 
 def _page(request, report, *, page=None, total=None, cursor=None, status=200):
-    levels = report.levels
-    for row in page.rows if page else ():
-        exports.annotate_row(row, now=report.now, levels=levels)
     filters = report.form.filter_values() if report.form.is_bound and report.rows is not None else {}
     return render(
         request,
@@ -216,7 +213,7 @@ def _snapshot_page(request, snapshot, *, error: str = "", status: int = 200):
     access = request.access
     context = {
         "snapshot": snapshot,
-        "rows": snapshot.rows.all(),
+        "rows": selectors.table_rows(snapshot.rows.all()),
         "attached": accountability_selectors.snapshot_actions(access, snapshot.pk),
         "attachable": list(accountability_selectors.attachable_actions(access)[:100]) if access.is_inspector else [],
         "attach_error": error,

@@ -45,11 +45,26 @@ def test_each_row_shows_its_figures(client, world):
     response = client.get(URL)
 
     row = response.context["page"].rows[0]
-    assert (row.days_overdue, row.bucket.code, row.level_name) == (9, "8-30", "Overdue 7 days")
+    assert (row.days_overdue, row.bucket_label, row.level_name) == (9, "8–30 days", "Overdue 7 days")
     html = response.content.decode()
     assert "Wang household" in html and "Village 1" in html and "Cadre Zhang" in html and "Unit A" in html
     assert "extended 2 times" in html and timezone.localdate(item.original_due_at).isoformat() in html
     assert "8–30 days" in html and "Pledged" in html
+
+
+def test_each_row_links_its_pledge_and_an_inspector_may_record_an_action_on_its_owner(client, world):
+    item = overdue(world, text="Mend the roof")
+    client.force_login(world.inspector)
+
+    html = client.get(URL).content.decode()
+
+    assert f'<a href="{reverse("commitment_detail", args=[item.pk])}">Mend the roof</a>' in html
+    action = f"{reverse('action_create')}?cadre={item.owner_id}&amp;commitments={item.pk}"
+    assert f'href="{action}" data-testid="record-action"' in html
+    # A supervisor reads the same row without the inspectors' action.
+    client.force_login(world.supervisor)
+    html = client.get(URL).content.decode()
+    assert "Mend the roof" in html and 'data-testid="record-action"' not in html
 
 
 @pytest.mark.parametrize("role", ["cadre"])
@@ -151,6 +166,21 @@ def test_a_period_ending_before_it_starts_is_refused_next_to_the_field(client, w
     assert response.status_code == 400
     assert response.context["form"].errors == {"pledged_to": ["The end of the period is before its start."]}
     assert 'value="2026-05-10"' in response.content.decode()  # what was typed is kept
+
+
+def test_a_refused_filter_is_marked_and_explained_next_to_its_field(client, world, spread):
+    client.force_login(world.inspector)
+
+    html = client.get(URL, {"pledged_to": "2026-05-01", "pledged_from": "2026-05-10", "region": 999_999}).content.decode()
+
+    for name, message in (("pledged_to", "The end of the period is before its start."), ("region", "Choose a region")):
+        field = re.search(rf'<(input|select) [^>]*name="{name}"[^>]*>', html).group(0)
+        assert 'class="form-control is-invalid"' in field or 'class="form-select is-invalid"' in field
+        assert f'aria-describedby="id_{name}_error"' in field
+        feedback = re.search(rf'<div id="id_{name}_error" class="invalid-feedback"[^>]*>(.*?)</div>', html, re.S).group(1)
+        assert message in feedback
+    # The fields without errors are not marked.
+    assert 'name="pledged_from" value="2026-05-10" class="form-control" id=' in html
 
 
 @pytest.mark.parametrize(
