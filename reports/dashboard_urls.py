@@ -15,4 +15,7 @@ urlpatterns = [
     path("pledges/changes/", rows_views.dashboard_pledge_changes, name="dashboard_pledge_changes"),
     path("pledges/ratings/", rows_views.dashboard_ratings, name="dashboard_ratings"),
     path("codes/", rows_views.dashboard_confirmations, name="dashboard_confirmations"),
+    path("villages/", rows_views.dashboard_villages, name="dashboard_villages"),
+    path("cadres/assignments/", rows_views.dashboard_cadre_assignments, name="dashboard_cadre_assignments"),
+    path("pairings/", rows_views.dashboard_pairings, name="dashboard_pairings"),
 ]

@@ -17,14 +17,17 @@ The lists are live (the dashboard may read rollups as of their last refresh: DES
 """
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Min, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.functional import cached_property
 
+from cadres.models import Cadre, ContactPoint, Pairing, Posting
 from casework.models import Commitment, CommitmentTransition, ResidentCode
 from households.access import Access
-from households.models import Region
+from households.models import Household, Region
 from visits.models import Visit
 
 from . import figures
@@ -192,3 +195,59 @@ def confirmation_rows(
 
     rows = ResidentCode.objects.filter(codes("visit_codes_offered", "codes_offered"))
     return ratio_listing(_code_columns(rows, "-created_at"), codes("visit_codes_confirmed", "codes_confirmed"))
+
+
+# --- assignments: the two full coverages, paired households visited ---------------------------------
+
+
+def assignments_on(period: Period, now: datetime) -> date:
+    """The day assignments are counted on: the period's last day, today for a period still
+    running (as the figures count them)."""
+    return min(period.end, timezone.localdate(now))
+
+
+def village_rows(access: Access, *, region: Region | None, period: Period, now: datetime) -> Listing:
+    """The villages (the contact coverage's denominator), those with a contact or posted cadre
+    on the day assignments are counted its numerator; each with those cadres."""
+    on = assignments_on(period, now)
+    rows = (
+        in_area(Region.objects.visible_to(access).villages(), access, region, "path")
+        .select_related("parent")
+        .prefetch_related(
+            Prefetch("contact_points", ContactPoint.objects.current(on).select_related("cadre"), to_attr="contacts"),
+            Prefetch("postings", Posting.objects.current(on).select_related("cadre"), to_attr="posted"),
+        )
+        .order_by("path")
+    )
+    return ratio_listing(rows, figures.village_assigned(on))
+
+
+def cadre_assignment_rows(access: Access, *, region: Region | None, period: Period, now: datetime) -> Listing:
+    """The active cadres of the area's units (the cadres' coverage's denominator), those with a
+    contact village, a posting or a pairing on the day assignments are counted its numerator."""
+    on = assignments_on(period, now)
+    rows = in_area(Cadre.objects.visible_to(access).filter(is_active=True), access, region, "unit__region__path")
+    rows = rows.select_related("unit").order_by("unit__name", "name", "pk")
+    return ratio_listing(rows, figures.has_assignment(on))
+
+
+def pairing_rows(
+    access: Access, *, region: Region | None, period: Period, cadres: QuerySet | None = None, now: datetime
+) -> Listing:
+    """The active households paired with ``cadres`` on the day assignments are counted, one row
+    per cadre and household (the cadre figures' coverage denominator), those the cadre visited
+    in person in the period its numerator."""
+    pairings = Pairing.objects.current(assignments_on(period, now)).filter(
+        household__in=Household.objects.visible_to(access).active()
+    )
+    pairings = in_area(pairings, access, region, "household__village__path")
+    if cadres is not None:
+        pairings = pairings.filter(cadre__in=cadres)
+    # Two pairings in force of the same cadre and household (one ending, one starting) count once.
+    first = pairings.order_by().values("cadre_id", "household_id").annotate(first=Min("pk")).values("first")
+    rows = (
+        Pairing.objects.filter(pk__in=first)
+        .select_related("cadre__unit", "household__village")
+        .order_by("cadre__name", "cadre_id", "household__head_name", "pk")
+    )
+    return ratio_listing(rows, counted(figures.pairing_measures(period)["paired_visited"]))

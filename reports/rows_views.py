@@ -7,13 +7,23 @@ field, and then no rows at all.
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from . import dashboard, rows
 from .dashboard_views import readers_only
-from .rows_forms import ConfirmationRowsForm, PledgeRowsForm, RatingRowsForm, StatusChangeRowsForm, VisitRowsForm
+from .rows_forms import (
+    CadreAssignmentRowsForm,
+    ConfirmationRowsForm,
+    PairingRowsForm,
+    PledgeRowsForm,
+    RatingRowsForm,
+    StatusChangeRowsForm,
+    VillageRowsForm,
+    VisitRowsForm,
+)
 
 
 def _region(request):
@@ -49,7 +59,7 @@ def _parts(request, form, tally: dict[str, int]) -> list[dict]:
     return links
 
 
-def _rows_page(request, form_class, selector, template: str, title, options: tuple[str, ...]):
+def _rows_page(request, form_class, selector, template: str, title, options: tuple[str, ...], at_now: bool):
     region = _region(request)
     form = form_class(request.GET, access=request.access)
     valid = form.is_valid()
@@ -63,12 +73,14 @@ def _rows_page(request, form_class, selector, template: str, title, options: tup
     }
     if not valid:
         return render(request, template, context, status=400)
-    cadres = rows.cadre_choice(
-        request.access, region=region, unit=data["unit"], cadre=data["cadre"], listed=data["listed"]
-    )
-    listing = selector(
-        request.access, region=region, period=form.to_period(), cadres=cadres, **{name: data[name] for name in options}
-    )
+    chosen = {name: data[name] for name in options}
+    if "unit" in data:
+        chosen["cadres"] = rows.cadre_choice(
+            request.access, region=region, unit=data["unit"], cadre=data["cadre"], listed=data["listed"]
+        )
+    if at_now:
+        chosen["now"] = timezone.now()
+    listing = selector(request.access, region=region, period=form.to_period(), **chosen)
     page, tally = rows.listing_page(listing, part=data[form.part], page=request.GET.get("page"))
     context |= {
         "period": form.to_period(),
@@ -76,22 +88,22 @@ def _rows_page(request, form_class, selector, template: str, title, options: tup
         "page": page,
         "tally": tally,
         "parts": _parts(request, form, tally),
-        "unit": data["unit"],
-        "cadre": data["cadre"],
+        "unit": data.get("unit"),
+        "cadre": data.get("cadre"),
     }
     return render(request, template, context)
 
 
-def _rows_view(form_class, selector, template: str, title, *, options: tuple[str, ...] = ()):
+def _rows_view(form_class, selector, template: str, title, *, options: tuple[str, ...] = (), at_now: bool = False):
     """A page of the rows ``selector`` (of ``reports.rows``) returns for the region, period and
-    cadres the form chose, passing it the form's ``options`` too; ``title``: a text, or a
-    function of the form's data."""
+    cadres the form chose, passing it the form's ``options`` too (and ``now``, ``at_now``);
+    ``title``: a text, or a function of the form's data."""
 
     @login_required
     @require_GET
     @readers_only
     def view(request):
-        return _rows_page(request, form_class, selector, template, title, options)
+        return _rows_page(request, form_class, selector, template, title, options, at_now)
 
     view.__doc__ = selector.__doc__
     return view
@@ -120,4 +132,17 @@ dashboard_ratings = _rows_view(
 )
 dashboard_confirmations = _rows_view(
     ConfirmationRowsForm, rows.confirmation_rows, "reports/rows_codes.html", gettext_lazy("Resident codes offered")
+)
+dashboard_villages = _rows_view(
+    VillageRowsForm, rows.village_rows, "reports/rows_villages.html", gettext_lazy("Villages"), at_now=True
+)
+dashboard_cadre_assignments = _rows_view(
+    CadreAssignmentRowsForm,
+    rows.cadre_assignment_rows,
+    "reports/rows_cadre_assignments.html",
+    gettext_lazy("Cadres of the units"),
+    at_now=True,
+)
+dashboard_pairings = _rows_view(
+    PairingRowsForm, rows.pairing_rows, "reports/rows_pairings.html", gettext_lazy("Paired households"), at_now=True
 )

@@ -290,6 +290,9 @@ MATRIX |= {
     "dashboard_pledge_changes": Row(READERS),
     "dashboard_ratings": Row(READERS),
     "dashboard_confirmations": Row(READERS),
+    "dashboard_villages": Row(READERS),
+    "dashboard_cadre_assignments": Row(READERS),
+    "dashboard_pairings": Row(READERS),
 }
 
 

@@ -6,6 +6,7 @@ cadre is compared with the rows of the page it opens: a count with the rows list
 denominator with the rows listed and its numerator with the rows the page marks as counted.
 """
 
+import itertools
 import re
 from datetime import date
 
@@ -15,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cadres.models import Pairing
 from casework.models import CommitmentTransition
 from reports.rows import PAGE_SIZE
 from tests import factories as f
@@ -33,6 +35,9 @@ LISTS = {
         ("dashboard_pledge_changes", "reopened"),
         ("dashboard_ratings", "yes"),
         ("dashboard_confirmations", "yes"),
+        ("dashboard_villages", "yes"),
+        ("dashboard_cadre_assignments", "yes"),
+        ("dashboard_pairings", "yes"),
     )
 }
 LIST_MOST = 20
@@ -130,6 +135,11 @@ def test_every_number_of_a_supervisors_dashboard_opens_exactly_its_rows(client, 
         "cadres:on_time",
         "cadres:satisfaction",
         "cadres:reopen",
+        "tile:villages_covered",
+        "tile:cadres_covered",
+        "regions:villages_covered",
+        "units:coverage",
+        "cadres:coverage",
     } <= set(checked)
     assert {"units:flagged", "cadres:flagged"} <= set(checked)
 
@@ -266,6 +276,50 @@ def test_codes_offered_are_those_of_the_visits_and_the_pledges_of_the_period(cli
     assert "not yet" in not_yet.content.decode() and len(not_yet.context["page"]) == 2
 
 
+# --- assignments --------------------------------------------------------------------------------
+
+
+def test_villages_are_listed_with_their_assigned_cadres(client, march):
+    client.force_login(march.admin)
+
+    response = listing(client, "dashboard_villages", region=march.county_a.pk)
+
+    rows = [(village.name, village.counted) for village in response.context["page"]]
+    assert rows == [("Village 1", True), ("Village 2", True), ("Village 3", False)]
+    v1, v2 = list(response.context["page"])[:2]
+    assert [p.cadre for p in v1.posted] == [march.cadre] and [c.cadre for c in v2.contacts] == [march.cadre]
+    unassigned = listing(client, "dashboard_villages", region=march.county_a.pk, assigned="no")
+    assert [village.name for village in unassigned.context["page"]] == ["Village 3"]
+
+
+def test_cadres_of_the_units_are_listed_assigned_or_not(client, march):
+    client.force_login(march.admin)
+
+    response = listing(client, "dashboard_cadre_assignments", region=march.county_a.pk)
+
+    assert [(cadre.name, cadre.counted) for cadre in response.context["page"]] == [
+        ("Idle Qian", False),
+        ("Cadre Zhang", True),
+    ]
+
+
+def test_paired_households_are_listed_once_per_cadre_visited_or_not(client, march):
+    # A second pairing of the same cadre and household in force at the same time counts once.
+    Pairing.objects.create(
+        cadre=march.cadre, household=march.household_in, start=date(2026, 1, 1), end=date(2026, 12, 31)
+    )
+    client.force_login(march.supervisor)
+
+    response = listing(client, "dashboard_pairings", cadre=march.cadre.pk)
+
+    rows = [(pairing.household.head_name, pairing.counted) for pairing in response.context["page"]]
+    assert rows == [("Never visited", False), ("Wang", True)]
+    cadres = client.get(reverse("dashboard_cadres"), MARCH | {"region": march.t1.pk, "unit": march.unit_a.pk})
+    table = cadres.context["table"]
+    coverage = table.rows[0][[column.key for column in table.columns].index("coverage")]
+    assert coverage.title == "1 / 2" and coverage.url.startswith(reverse("dashboard_pairings"))
+
+
 # --- bad input, scope, queries -----------------------------------------------------------------
 
 
@@ -275,6 +329,9 @@ NAMES = [
     "dashboard_pledge_changes",
     "dashboard_ratings",
     "dashboard_confirmations",
+    "dashboard_villages",
+    "dashboard_cadre_assignments",
+    "dashboard_pairings",
 ]
 
 
@@ -287,19 +344,26 @@ def test_a_region_outside_the_scope_or_unknown_is_not_found(client, march, name)
     assert client.get(reverse(name), {"region": march.v1.pk}).status_code == 200
 
 
-@pytest.mark.parametrize("name", NAMES)
+# The lists the tables by unit and by cadre link to, which take a unit or a cadre.
+CADRE_NAMES = [name for name in NAMES if name not in ("dashboard_villages", "dashboard_cadre_assignments")]
+BAD_FILTERS = [
+    (
+        {"period": "custom", "start": "2026-03-10", "end": "2026-03-01"},
+        "end",
+        "The end of the period is before its start.",
+    ),
+    ({"region": "abc"}, "region", "Choose a region within your scope."),
+]
+BAD_CADRE_FILTERS = [
+    ({"unit": 999_999}, "unit", "That unit does not exist."),
+    ({"cadre": "outsider"}, "cadre", "Choose a cadre within your scope."),
+]
+
+
 @pytest.mark.parametrize(
-    ("query", "field", "message"),
-    [
-        (
-            {"period": "custom", "start": "2026-03-10", "end": "2026-03-01"},
-            "end",
-            "The end of the period is before its start.",
-        ),
-        ({"region": "abc"}, "region", "Choose a region within your scope."),
-        ({"unit": 999_999}, "unit", "That unit does not exist."),
-        ({"cadre": "outsider"}, "cadre", "Choose a cadre within your scope."),
-    ],
+    ("name", "query", "field", "message"),
+    [(name, *bad) for name in NAMES for bad in BAD_FILTERS]
+    + [(name, *bad) for name in CADRE_NAMES for bad in BAD_CADRE_FILTERS],
 )
 def test_a_bad_filter_is_refused_next_to_its_field_with_no_rows(client, march, name, query, field, message):
     client.force_login(march.supervisor)
@@ -320,7 +384,7 @@ def test_a_bad_part_is_refused(client, march):
     response = visits(client, heavy="maybe")
 
     assert response.status_code == 400
-    assert "Choose more than two companions, two or fewer, or any." in response.content.decode()
+    assert "Choose one of the options offered." in response.content.decode()
 
 
 def test_a_cadre_without_a_scope_is_told_the_lists_are_not_for_them(client, march):
@@ -332,9 +396,16 @@ def test_a_cadre_without_a_scope_is_told_the_lists_are_not_for_them(client, marc
     assert "The dashboard is for supervisors, discipline inspectors and administrators." in response.content.decode()
 
 
+VILLAGE_CODES = itertools.count(50)
+
+
 def more_of_everything(world, n: int):
-    """``n`` more of each kind of row, in village 2, by the world's cadre, in March."""
+    """``n`` more of each kind of row, in March: villages of township 1 each with a new cadre of
+    the township's unit as contact; households of village 2 paired with the world's cadre, who
+    visits them, pledges and reports done."""
     for i in range(n):
+        village = f.region(f"More village {i}", f"3301020019{next(VILLAGE_CODES):02d}", world.t1)
+        f.ContactPointFactory(cadre=f.CadreFactory(unit=world.idle.unit), village=village, start=date(2026, 1, 1))
         household = f.HouseholdFactory(village=world.v2, head_name=f"More {i}")
         f.PairingFactory(cadre=world.cadre, household=household, start=date(2026, 1, 1))
         code = f.ResidentCodeFactory(created_at=at(3, 11), used_at=at(3, 12), rating="satisfied")
@@ -370,6 +441,9 @@ def more_of_everything(world, n: int):
         ("dashboard_pledge_changes", {"to": "reported"}, 1),
         ("dashboard_ratings", {}, 1),
         ("dashboard_confirmations", {"confirmed": "yes"}, 2),  # a visit's code and a pledge's
+        ("dashboard_villages", {"assigned": "yes"}, 1),
+        ("dashboard_cadre_assignments", {}, 1),
+        ("dashboard_pairings", {"visited": "yes"}, 1),
     ],
 )
 def test_the_lists_take_a_fixed_number_of_queries(client, march, django_assert_num_queries, name, query, rows_each):
