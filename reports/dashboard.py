@@ -78,10 +78,17 @@ def in_area(rows: QuerySet, access: Access, region: Region | None, lookup: str) 
 
 
 def trail(access: Access, region: Region | None) -> list[Region]:
-    """The breadcrumb down to ``region``: its ancestors within the viewer's scope, then itself."""
+    """The breadcrumb down to ``region``: its ancestors within the viewer's scope, then itself.
+    Those are the ancestors under the outermost scope root above ``region``: none, and no query,
+    when ``region`` is the top of the viewer's scope (where every supervisor's dashboard starts)."""
     if region is None:
         return []
-    return list(region.ancestors().filter(pk__in=dashboard_regions(access).values("pk"))) + [region]
+    if access.is_admin:
+        return list(region.ancestors()) + [region]
+    above = [path for path in access.scope_paths if region.path.startswith(path) and path != region.path]
+    if not above:
+        return [region]
+    return list(region.ancestors().filter(path__startswith=min(above, key=len))) + [region]
 
 
 # --- how a number is shown ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from households.models import Region
 
 from .dashboard import HOUSEHOLD_SORTS, dashboard_regions
 from .figures import Period
-from .forms import OverdueFilterForm
+from .forms import OverdueFilterForm, Select
 
 # Dates outside these years are typing mistakes (and the previous period of year 1 does not exist).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -36,6 +36,7 @@ class PeriodForm(forms.Form):
         required=False,
         label=_("Period"),
         choices=[("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year")), ("custom", _("Custom range"))],
+        widget=Select,
         error_messages={"invalid_choice": _("Choose a month, a quarter, a year or a custom range.")},
     )
     on = _date_field(_("Containing the day"))
@@ -87,6 +88,7 @@ class HouseholdListForm(PeriodForm):
         required=False,
         label=_("Visited in person in the period"),
         choices=[("", _("Any")), ("yes", _("Visited")), ("no", _("Not visited"))],
+        widget=Select,
         error_messages={"invalid_choice": _("Choose visited, not visited or any.")},
     )
     sort = forms.ChoiceField(

@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cadres.access import access_for
+from reports import dashboard
 from tests import factories as f
 from tests.reports.conftest import overdue
 
@@ -489,6 +491,22 @@ def test_a_village_dashboard_takes_a_fixed_number_of_queries(client, world, djan
     with django_assert_num_queries(pinned):
         response = client.get(region_url(world.v1))
     assert len(response.context["page"].households) == 9
+
+
+def test_the_trail_shows_the_ancestors_within_the_scope_and_takes_no_query_at_its_top(world, django_assert_num_queries):
+    supervisor, admin = access_for(world.supervisor), access_for(world.admin)
+
+    with django_assert_num_queries(0):
+        assert dashboard.trail(supervisor, world.t1) == [world.t1]
+        assert dashboard.trail(admin, world.city) == [world.city]
+    with django_assert_num_queries(1):
+        assert dashboard.trail(supervisor, world.v1) == [world.t1, world.v1]
+    assert dashboard.trail(admin, world.v1) == [world.city, world.county_a, world.t1, world.v1]
+
+    f.ScopeFactory(user=world.supervisor, region=world.county_a, kind="inspection")
+    wider = access_for(type(world.supervisor).objects.get(pk=world.supervisor.pk))
+    assert dashboard.trail(wider, world.v1) == [world.county_a, world.t1, world.v1]
+    assert dashboard.trail(wider, world.t1) == [world.county_a, world.t1]
 
 
 @pytest.mark.parametrize(

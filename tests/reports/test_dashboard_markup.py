@@ -1,12 +1,18 @@
-"""The dashboard's tables and links, joined in Python rather than by templates and reverse():
-the same markup and the same URLs as those would make, escaped alike."""
+"""The dashboard's tables, links and filter fields, joined in Python rather than by templates,
+reverse() and crispy-forms: the same markup and the same URLs as those would make, escaped alike."""
+
+import re
 
 import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 from django.utils.http import urlencode
 
+from households.access import Access
 from reports.dashboard import Cell, Table, cell_html, link, row_html
+from reports.dashboard_forms import ConcernListForm, HouseholdListForm, PeriodForm
+from reports.templatetags.dashboard_fields import as_field
 
 # What templates/reports/dashboard_table.html included for each cell before its rows were joined
 # in Python: the reference the joined markup is held to.
@@ -94,3 +100,54 @@ def test_a_region_name_is_escaped_in_the_tables(client, world):
 
     assert "<b>" not in html
     assert "Village &lt;b&gt;&quot;1&quot;&lt;/b&gt; &amp; Co</a></th>" in html
+
+
+# --- the filters' fields, laid out as crispy-forms does -------------------------------------------
+
+
+def squeezed(html: str) -> str:
+    """Markup without the whitespace around its tags (crispy's templates leave plenty)."""
+    return re.sub(r"\s*([<>])\s*", r"\1", re.sub(r"\s+", " ", str(html))).strip()
+
+
+FORMS = [
+    (PeriodForm, {}),
+    (PeriodForm, {"period": "month", "on": "2026-05-01"}),
+    (PeriodForm, {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}),
+    (PeriodForm, {"period": "week", "on": "2026-13-01"}),  # errors next to both fields
+    (PeriodForm, {"period": "custom", "start": "2026-03-01", "end": "2026-01-01"}),
+    (PeriodForm, {"period": '<b>"month"</b>'}),
+    (HouseholdListForm, {"visited": "no", "sort": "-name"}),
+    (HouseholdListForm, {"visited": "maybe"}),
+]
+
+
+@pytest.mark.parametrize(("form_class", "data"), FORMS)
+def test_a_filter_field_is_laid_out_as_crispy_forms_does(form_class, data):
+    ours, crispys = form_class(data), form_class(data)
+    ours.is_valid(), crispys.is_valid()
+
+    for name in ours.fields:
+        if ours[name].is_hidden:
+            continue
+        assert squeezed(as_field(ours[name])) == squeezed(as_crispy_field(crispys[name])), name
+
+
+@pytest.mark.parametrize("data", [{"category": "", "never_acted_on": "on"}, {"category": "999"}])
+def test_the_concern_filters_are_laid_out_as_crispy_forms_does(world, data):
+    data |= {"region": world.t1.pk}
+    ours, crispys = (ConcernListForm(data, access=Access(user_id=None, is_admin=True)) for _ in range(2))
+    ours.is_valid(), crispys.is_valid()
+
+    for name in ("category", "never_acted_on", "period", "on"):
+        assert squeezed(as_field(ours[name])) == squeezed(as_crispy_field(crispys[name])), name
+
+
+def test_an_invalid_date_keeps_its_message_next_to_the_field():
+    form = PeriodForm({"on": "1999-01-01"})
+    assert not form.is_valid()
+
+    html = squeezed(as_field(form["on"]))
+
+    assert 'class="dateinput form-control is-invalid"' in html
+    assert "<strong>Choose a date between 2000 and 2099.</strong>" in html
