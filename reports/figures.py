@@ -57,14 +57,17 @@ queries whatever the data size.
   replied by it ÷ those; repeat rate: cases registered in the period as a repeat of an earlier one
   ÷ cases registered; satisfaction: cases replied in the period and evaluated, satisfied or
   basically satisfied ÷ evaluated.
-- **cadre figures** count the cadre's own rows the viewer sees: in-person visits they made;
+- **cadre figures** count the cadre's own rows the viewer sees in the region of the page (the
+  viewer's whole scope without one): in-person visits they made;
   coverage: active households paired with them on the period's last day (today if running)
   that they visited in person in the period ÷ those households; regularity: months with an
   in-person visit ÷ months of the period begun by ``now``; burst share: the largest month's
   in-person visits ÷ their in-person visits; on time, overdue, satisfaction and reopen as above
   for the commitments they own; pledged: pledged in the period; confirmed: confirmed in the
   period; flagged visits: visits of any kind in the period with an integrity flag (for review,
-  never a penalty). A unit's figures are its cadres' summed, numerators and denominators apart.
+  never a penalty). The cadres of a region are the active ones whose unit, contact village or
+  paired household lies in it. A unit's figures are its cadres' (of the region) summed,
+  numerators and denominators apart.
 - **concerns by category**: concerns raised in the period per child region and category, with
   the distinct households that raised them (village-level concerns have none), and per category
   the concerns raised in each of the twelve months ending with the period's.
@@ -73,7 +76,8 @@ queries whatever the data size.
   moves a pledge out of the months it was overdue in).
 
 Speed and freshness. Whole months, quarters and years are read from rollups (``reports.rollups``,
-tables in ``reports.rollup_models``) refreshed every ``ROLLUP_INTERVAL_SECONDS`` (10 minutes by
+tables in ``reports.rollup_models``: a row per region at every level and period, and per unit
+and region, so that a whole city's page reads a few rows) refreshed every ``ROLLUP_INTERVAL_SECONDS`` (10 minutes by
 default) for the current and previous periods and nightly for this year and the last; the
 figures carry the refresh time (``AreaFigures.as_of``, ``ConcernSummary.as_of``;
 ``reports.rollups.rollups_as_of``) for the page to say "as of". Read from rollups, the figures
@@ -127,7 +131,15 @@ from households.access import Access, path_q
 from households.models import Household, Region
 from visits.models import Visit
 
-from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryRegionPeriod, RollupPeriod, VillagePeriod
+from .rollup_models import (
+    CadreCoveragePeriod,
+    CadreVillagePeriod,
+    CategoryRegionPeriod,
+    RegionPeriod,
+    RollupPeriod,
+    UnitRegionPeriod,
+    VillagePeriod,
+)
 
 # The rollups' columns summed by the area figures.
 VILLAGE_COLUMNS = [
@@ -498,6 +510,24 @@ class Area:
             output_field=CharField(),
         )
 
+    def own_rows(self, rows: QuerySet) -> QuerySet:
+        """``rows`` kept per region at every level (``RegionPeriod``, ``UnitRegionPeriod``): the
+        rows of the area's own regions (the roots for an administrator), which hold the rows under
+        them."""
+        rows = rows.order_by()
+        return rows.filter(region__parent__isnull=True) if self.paths is None else rows.filter(region__path__in=self.paths)
+
+    def tally_regions(self, rows: QuerySet, **aggregates) -> dict[str, dict]:
+        """``tally`` over rows kept per region at every level (the area's regions are disjoint)."""
+        rows = self.own_rows(rows)
+        aggregates = {f"s_{name}": aggregate for name, aggregate in aggregates.items()}
+        if self.children is None:
+            return {"": _unprefixed(rows.aggregate(**aggregates))}
+        if not self.children:
+            return {}
+        grouped = rows.values(_key=F("region__path")).annotate(**aggregates)
+        return {row.pop("_key"): _unprefixed(row) for row in grouped}
+
     def tally(self, rows: QuerySet, lookup: str, **aggregates) -> dict[str, dict]:
         """``aggregates`` over ``rows`` in the area, per key (absent keys had no rows)."""
         rows = self.filter(rows, lookup)
@@ -661,19 +691,18 @@ def _area_counts_live(access: Access, area: Area, period: Period, *, now: dateti
 
 def _area_counts_rolled_up(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, dict]:
     in_period = Q(kind=period.kind, start=period.start)
+    # Overdue at the refresh, from the current month's rows (a whole city's open pledges cost a
+    # third of a second to count).
+    this_month = Q(kind="month", start=timezone.localdate(now).replace(day=1))
     return merged(
-        area.tally(
-            VillagePeriod.objects.filter(in_period), "village__path", **{name: Sum(name) for name in VILLAGE_COLUMNS}
+        area.tally_regions(
+            RegionPeriod.objects.filter(in_period | this_month),
+            **{name: Sum(name, filter=in_period) for name in VILLAGE_COLUMNS},
+            overdue=Sum("overdue_at_end", filter=this_month),
+            **{aging_column(bucket): Sum(aging_column(bucket), filter=this_month) for bucket in AGING_BUCKETS},
         ),
         area.tally(
             CadreCoveragePeriod.objects.filter(in_period), "region__path", cadres=Sum("cadres"), cadres_covered=Sum("covered")
-        ),
-        # Overdue at the refresh (a whole city's open pledges cost a third of a second to count).
-        area.tally(
-            VillagePeriod.objects.filter(kind="month", start=timezone.localdate(now).replace(day=1)),
-            "village__path",
-            overdue=Sum("overdue_at_end"),
-            **{aging_column(bucket): Sum(aging_column(bucket)) for bucket in AGING_BUCKETS},
         ),
     )
 
@@ -825,23 +854,16 @@ def _petition_figures(n: dict) -> PetitionFigures:
 
 def cadres_in(access: Access, *, region: Region | None = None, unit=None, cadres=None) -> QuerySet:
     """Active cadres the viewer sees: of ``unit``; the given ``cadres``; those whose unit belongs
-    to ``region`` or who have a contact village or pairing in it."""
+    to ``region`` (None: the viewer's scope) or who have a contact village or pairing in it."""
     rows = Cadre.objects.filter(is_active=True)
-    if region is not None:
-        paths = (region.path,)
-    elif not access.is_admin and rollups_cover(access, Area.of(access, None)):
-        paths = Area.of(access, None).paths  # what visible_to allows, but faster (below)
-    else:
-        paths = None
+    paths = Area.of(access, region).paths
     if paths is None or not rollups_cover(access, Area(paths)):
         rows = rows.filter(pk__in=Cadre.objects.visible_to(access).order_by().values("pk"))
     if paths is not None:
         # One set of ids (a UNION) rather than three ORed subqueries: 10 ms instead of 40 for a
         # township of a city of 70,000 cadres. Inside a scope over a whole region that is all
-        # visible_to allows, with the viewer's own profile.
+        # visible_to allows.
         ids = [_cadres_under(path) for path in paths]
-        if region is None and access.cadre_id:
-            ids.append(Cadre.objects.filter(pk=access.cadre_id).order_by().values("pk"))
         rows = rows.filter(pk__in=ids[0].union(*ids[1:]))
     if unit is not None:
         rows = rows.filter(unit=unit)
@@ -851,7 +873,8 @@ def cadres_in(access: Access, *, region: Region | None = None, unit=None, cadres
 
 
 def _cadres_under(path: str) -> QuerySet:
-    """Ids of the cadres whose unit, contact village or paired household lies under ``path``."""
+    """Ids of the cadres whose unit, contact village or paired household lies under ``path``
+    (``reports.rollups`` keeps the same as ``CadreRegion``)."""
     return (
         Cadre.objects.filter(unit__region__path__startswith=path)
         .order_by()
@@ -866,72 +889,99 @@ def _cadres_under(path: str) -> QuerySet:
 def cadre_figures(
     access: Access, period: Period, *, now: datetime, region: Region | None = None, unit=None, cadres=None
 ) -> list[tuple[Cadre, CadreFigures]]:
-    """Each chosen cadre's figures over ``period``, counting only rows in the viewer's scope, in
-    unit then name order."""
+    """Each chosen cadre's figures over ``period``, counting only their rows in ``region`` (None:
+    the viewer's scope) that the viewer sees, in unit then name order."""
     chosen = cadres_in(access, region=region, unit=unit, cadres=cadres)
     people = list(chosen.select_related("unit").order_by("unit__name", "name", "pk"))
     # Their ids, not the query again: choosing them costs more than counting their rows.
-    figures = _cadre_figures(access, [cadre.pk for cadre in people], period, now=now)
-    idle = _cadre_from_counts({}, {}, _months_elapsed(period, now))
+    area = Area.of(access, region)
+    figures = _cadre_figures(access, area, [cadre.pk for cadre in people], period, now=now)
+    idle = _cadre_from_counts({}, {}, months_begun(period, now))
     return [(cadre, figures.get(cadre.pk, idle)) for cadre in people]
 
 
 def unit_figures(
     access: Access, period: Period, *, now: datetime, region: Region | None = None
 ) -> list[tuple[Unit, CadreFigures]]:
-    """The figures of each unit with a chosen cadre, summed over its cadres (ratios sum their
-    numerators and denominators), in name order."""
-    area, elapsed = Area.of(access, None), _months_elapsed(period, now)
-    if not _cadre_rollups_as_of(access, area, period, elapsed, now):
+    """The figures of each unit with a chosen cadre (``cadres_in``), summed over those cadres
+    (ratios sum their numerators and denominators), in name order."""
+    area, begun = Area.of(access, region), months_begun(period, now)
+    if not _cadre_rollups_as_of(access, area, period, begun, now):
         totals: dict = {}
         units = {}
         for cadre, figures in cadre_figures(access, period, now=now, region=region):
             units[cadre.unit_id] = cadre.unit
             totals[cadre.unit_id] = totals.get(cadre.unit_id, CadreFigures()) + figures
         return [(units[pk], totals[pk]) for pk in sorted(totals, key=lambda pk: (units[pk].name, pk))]
+    paths = area.paths if area.paths is not None else tuple(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    if len(paths) == 1 and rollups_cover(access, area):
+        counts = _units_rolled_up(paths[0], period, now)
+    else:
+        counts = _units_from_cadre_rollups(access, area, region, period, begun, now)
+    units = Unit.objects.in_bulk(list(counts))
+    figures = []
+    for unit_id in sorted(counts, key=lambda pk: (units[pk].name, pk)):
+        n = counts[unit_id]
+        unit = _cadre_from_counts(n, {}, begun)
+        unit.regularity = Ratio(int(n.get("active_months") or 0), n["cadres"] * len(begun))
+        unit.burst_share = Ratio(int(n.get("top_months") or 0), unit.visits)
+        figures.append((units[unit_id], unit))
+    return figures
 
-    # From the rollups, summed per unit in the database: a city has 70,000 cadres.
+
+def _units_rolled_up(path: str, period: Period, now: datetime) -> dict[int, dict]:
+    """Per unit with cadres in the region at ``path``: their counts there, from its unit rows."""
+    in_period = Q(kind=period.kind, start=period.start)
+    this_month = Q(kind="month", start=timezone.localdate(now).replace(day=1))
+    rows = (
+        UnitRegionPeriod.objects.filter(in_period | this_month, region__path=path)
+        .order_by()
+        .values("unit_id")
+        .annotate(
+            s_cadres=Sum("cadres", filter=in_period),
+            **{f"s_{name}": Sum(name, filter=in_period) for name in (*_cadre_columns(), "active_months", "top_months")},
+            s_overdue=Sum("overdue_at_end", filter=this_month),
+        )
+    )
+    counts = {row.pop("unit_id"): _unprefixed(row) for row in rows}
+    return {unit_id: n for unit_id, n in counts.items() if n["cadres"]}
+
+
+def _units_from_cadre_rollups(access, area: Area, region, period: Period, begun: list[date], now: datetime):
+    """Per unit: its chosen cadres' counts in an area of several regions, from the cadre rows
+    (a cadre of two of them has one busiest month, not one in each)."""
     chosen = list(cadres_in(access, region=region).values_list("pk", "unit_id"))
-    cadres_of: dict[int, int] = {}
+    counts: dict[int, dict] = {}
     for _pk, unit_id in chosen:
-        cadres_of[unit_id] = cadres_of.get(unit_id, 0) + 1
+        counts.setdefault(unit_id, {"cadres": 0})["cadres"] += 1
     rows = area.filter(CadreVillagePeriod.objects.filter(cadre_id__in=[pk for pk, _unit in chosen]), "village__path")
     columns = _cadre_columns()
-    counts = {
-        row.pop("unit"): _unprefixed(row)
-        for row in rows.filter(kind=period.kind, start=period.start)
+    for row in (
+        rows.filter(kind=period.kind, start=period.start)
         .values(unit=F("cadre__unit_id"))
         .annotate(**{f"s_{name}": Sum(name) for name in columns})
-    }
+    ):
+        counts[row.pop("unit")].update(_unprefixed(row))
     per_cadre_month = (
-        rows.filter(kind="month", start__in=elapsed)
-        .values("cadre_id", "start", unit=F("cadre__unit_id"))
-        .annotate(v=Sum("visits"))
+        rows.filter(kind="month", start__in=begun).values("cadre_id", "start", unit=F("cadre__unit_id")).annotate(v=Sum("visits"))
     )
     sql, params = per_cadre_month.query.sql_with_params()
     with connection.cursor() as cursor:
-        # Each cadre's largest month and months with a visit, summed per unit.
+        # Each cadre's busiest month and months with a visit, summed per unit.
         cursor.execute(
             "SELECT unit, SUM(top), SUM(active) FROM (SELECT unit, cadre_id, MAX(v) AS top, "
             f"SUM(CASE WHEN v > 0 THEN 1 ELSE 0 END) AS active FROM ({sql}) m GROUP BY unit, cadre_id) c GROUP BY unit",
             params,
         )
-        monthly = {unit: (top, active) for unit, top, active in cursor.fetchall()}
+        for unit, top, active in cursor.fetchall():
+            counts[unit].update(top_months=top, active_months=active)
     for row in (
         rows.filter(kind="month", start=timezone.localdate(now).replace(day=1))
         .values(unit=F("cadre__unit_id"))
         .annotate(overdue=Sum("overdue_at_end"))
     ):
-        counts.setdefault(row["unit"], {})["overdue"] = row["overdue"]
-    units = Unit.objects.in_bulk(list(cadres_of))
-    figures = []
-    for unit_id in sorted(cadres_of, key=lambda pk: (units[pk].name, pk)):
-        top, active = monthly.get(unit_id, (0, 0))
-        unit = _cadre_from_counts(counts.get(unit_id, {}), {}, elapsed)
-        unit.regularity = Ratio(int(active or 0), cadres_of[unit_id] * len(elapsed))
-        unit.burst_share = Ratio(int(top or 0), unit.visits)
-        figures.append((units[unit_id], unit))
-    return figures
+        counts[row["unit"]]["overdue"] = row["overdue"]
+    return counts
 
 
 def _cadre_columns() -> list[str]:
@@ -950,7 +1000,7 @@ def _month_qs(period: Period, field: str) -> list[Q]:
     ]
 
 
-def _months_elapsed(period: Period, now: datetime) -> list[date]:
+def months_begun(period: Period, now: datetime) -> list[date]:
     """The months of ``period`` that have begun by ``now`` (a period still running counts up to
     the current month; one not yet begun, its first)."""
     this_month = timezone.localdate(now).replace(day=1)
@@ -980,9 +1030,8 @@ def _cadre_rollups_as_of(access: Access, area: Area, period: Period, elapsed: li
     return rolled_up_as_of([period, *(Period.of("month", month) for month in months)])
 
 
-def _cadre_figures(access: Access, chosen: list[int], period: Period, *, now: datetime) -> dict[int, CadreFigures]:
-    area = Area.of(access, None)
-    elapsed = _months_elapsed(period, now)
+def _cadre_figures(access: Access, area: Area, chosen: list[int], period: Period, *, now: datetime) -> dict[int, CadreFigures]:
+    elapsed = months_begun(period, now)
     if _cadre_rollups_as_of(access, area, period, elapsed, now):
         counts, monthly = _cadre_counts_rolled_up(area, chosen, period, elapsed)
         overdue = area.filter(
@@ -1190,7 +1239,7 @@ def monthly_trend(access: Access, region: Region | None, *, months: int = 12, no
     as_of = rolled_up_as_of([Period.of("month", first) for first in firsts]) if rollups_cover(access, area) else None
     if as_of:
         rows = (
-            area.filter(VillagePeriod.objects.filter(kind="month", start__in=firsts), "village__path")
+            area.own_rows(RegionPeriod.objects.filter(kind="month", start__in=firsts))
             .values("start")
             .annotate(visits=Sum("visits"), overdue=Sum("overdue_at_end"))
         )

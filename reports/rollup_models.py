@@ -1,8 +1,8 @@
 """Rollups of the dashboard's figures: what ``reports.rollups.rollups_refresh`` writes and
 ``reports.figures`` reads for whole months, quarters and years.
 
-Each row holds one period (``kind``, ``start``) of one village (or unit region, cadre × village,
-village × category). Counts that add up (visits, pledges due…) are summed over villages by the
+Each row holds one period (``kind``, ``start``) of one village (or region, unit region, cadre ×
+village, unit × region, region × category). Counts that add up (visits, pledges due…) are summed over villages by the
 readers; distinct counts (households visited, households raising a category) are stored per
 period, because a quarter's distinct households are not the sum of its months'. Derived data:
 never edited by hand, rebuilt by ``manage.py refresh_rollups``.
@@ -11,7 +11,7 @@ never edited by hand, rebuilt by ``manage.py refresh_rollups``.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Cadre
+from cadres.models import Cadre, Unit
 from casework.models import Category
 from households.models import Region
 
@@ -48,10 +48,11 @@ def _count():
     return models.IntegerField(default=0)
 
 
-class VillagePeriod(PeriodRow):
-    """One village over one period: the area figures' numerators and denominators."""
+class AreaCounts(PeriodRow):
+    """The area figures' numerators and denominators over one period: a village's
+    (``VillagePeriod``, from the raw rows) or a region's at any level (``RegionPeriod``, its
+    villages' summed)."""
 
-    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
     # As of the refresh (today's status, assignments in force on the period's last day or today).
     households = _count()
     villages = _count()  # 1: makes "villages" a sum
@@ -92,6 +93,15 @@ class VillagePeriod(PeriodRow):
     petitions_satisfied = _count()
 
     class Meta:
+        abstract = True
+
+
+class VillagePeriod(AreaCounts):
+    """One village over one period, from the raw rows."""
+
+    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
         verbose_name = _("village rollup")
         verbose_name_plural = _("village rollups")
         constraints = [
@@ -100,6 +110,23 @@ class VillagePeriod(PeriodRow):
 
     def __str__(self):
         return f"{self.kind} {self.start} · village {self.village_id}"
+
+
+class RegionPeriod(AreaCounts):
+    """One region at any level (the city, a county, a township, a village) over one period: its
+    villages' rows summed, so that a whole city's figures read one row, not every village's."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("region rollup")
+        verbose_name_plural = _("region rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "region"], name="region_period_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.start} · region {self.region_id}"
 
 
 class CadreCoveragePeriod(PeriodRow):
@@ -120,11 +147,10 @@ class CadreCoveragePeriod(PeriodRow):
         return f"{self.kind} {self.start} · region {self.region_id}"
 
 
-class CadreVillagePeriod(PeriodRow):
-    """One cadre's work in one village over one period (the cadre and unit tables, the archive)."""
+class CadreCounts(PeriodRow):
+    """Cadres' figures' counts over one period: one cadre's in one village
+    (``CadreVillagePeriod``) or a unit's cadres' in one region (``UnitRegionPeriod``)."""
 
-    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+", db_index=False)
-    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
     visits = _count()
     flagged = _count()
     due = _count()
@@ -142,6 +168,16 @@ class CadreVillagePeriod(PeriodRow):
     overdue_at_end = _count()
 
     class Meta:
+        abstract = True
+
+
+class CadreVillagePeriod(CadreCounts):
+    """One cadre's work in one village over one period (the cadre table, the archive)."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+", db_index=False)
+    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
         verbose_name = _("cadre rollup")
         verbose_name_plural = _("cadre rollups")
         constraints = [
@@ -154,6 +190,48 @@ class CadreVillagePeriod(PeriodRow):
 
     def __str__(self):
         return f"{self.kind} {self.start} · cadre {self.cadre_id} · village {self.village_id}"
+
+
+class CadreRegion(models.Model):
+    """An active cadre and a region (at any level) the cadre belongs to, as of the latest
+    refresh: the region of the cadre's unit or one above it, or one holding a village the cadre is
+    the contact of or a household the cadre is paired with (``reports.figures.cadres_in``)."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("cadre region")
+        verbose_name_plural = _("cadre regions")
+        constraints = [models.UniqueConstraint(fields=["region", "cadre"], name="cadre_region_unique")]
+
+    def __str__(self):
+        return f"cadre {self.cadre_id} · region {self.region_id}"
+
+
+class UnitRegionPeriod(CadreCounts):
+    """A unit's cadres of one region (``CadreRegion``) and their work in that region over one
+    period, summed: the table by unit of a region's dashboard reads a row a unit."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    cadres = _count()
+    # Regularity and burst share, summed over the cadres: months of the period begun by the
+    # refresh in which the cadre visited someone in the region in person, and the cadre's
+    # busiest such month's in-person visits.
+    active_months = _count()
+    top_months = _count()
+
+    class Meta:
+        verbose_name = _("unit rollup")
+        verbose_name_plural = _("unit rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "region", "unit"], name="unit_region_period_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.start} · unit {self.unit_id} · region {self.region_id}"
 
 
 class CategoryRegionPeriod(PeriodRow):

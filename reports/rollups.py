@@ -12,7 +12,8 @@ crash loses a refresh that the next one redoes).
 What is refreshed and when (the figures are "as of" ``rollups_as_of``):
 
 - every ``ROLLUP_INTERVAL_SECONDS`` (Celery beat, ``reports.tasks.refresh_rollups``): the current
-  and the previous month, quarter and year;
+  and the previous month and quarter, the current year, and the previous year in the first
+  quarter;
 - nightly: every period of this year and the last (``refresh_rollups --recent``), which catches late
   changes to older periods (a pledge due in an older month cancelled or extended, a back-dated
   visit);
@@ -41,25 +42,38 @@ from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cadres.models import Cadre, Pairing
+from cadres.models import Cadre, ContactPoint, Pairing
 from casework.models import Commitment, CommitmentTransition, Concern, PetitionCase, ResidentCode
 from households.models import Household, Region
 from visits.models import Visit
 
 from . import figures
 from .figures import Period, count_where
-from .rollup_models import CadreCoveragePeriod, CadreVillagePeriod, CategoryRegionPeriod, RollupPeriod, VillagePeriod
+from .rollup_models import (
+    CadreCoveragePeriod,
+    CadreRegion,
+    CadreVillagePeriod,
+    CategoryRegionPeriod,
+    RegionPeriod,
+    RollupPeriod,
+    UnitRegionPeriod,
+    VillagePeriod,
+)
 
 CALENDAR_KINDS = ("month", "quarter", "year")
 S = Commitment.Status
 
 
 def default_periods(today: date) -> list[Period]:
-    """The current and the previous month, quarter and year."""
+    """The current and the previous month and quarter, the current year, and the previous year
+    while late entries may still land in it (in the first quarter); the nightly refresh keeps
+    the older periods."""
     periods = []
     for kind in CALENDAR_KINDS:
         current = Period.of(kind, today)
-        periods += [current, current.previous()]
+        periods.append(current)
+        if kind != "year" or today.month <= 3:
+            periods.append(current.previous())
     return periods
 
 
@@ -100,13 +114,15 @@ class Refreshed:
 
 
 def rollups_refresh(*, periods: list[Period] | None = None, now: datetime | None = None) -> Refreshed:
-    """Recompute the rollups of ``periods`` (default: the current and previous month, quarter
-    and year) from the raw rows, each period in its own short transaction."""
+    """Recompute the rollups of ``periods`` (default: ``default_periods``) from the raw rows, each
+    period in its own short transaction."""
     now = now or timezone.now()
     periods = default_periods(timezone.localdate(now)) if periods is None else periods
     if any(not period.is_calendar for period in periods):
         raise ValueError("only whole months, quarters and years are rolled up")
     result = Refreshed([], [])
+    if periods:
+        _refresh_cadre_regions()
     for period in _in_order(periods, now):
         (result.periods if _refresh_period(period, now) else result.skipped).append(period)
     return result
@@ -164,12 +180,22 @@ def _refresh_period(period: Period, now: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class Raw:
+    """A source written in SQL, for what the ORM cannot say (an aggregate of aggregates): it
+    selects ``k_<key>`` for each key column and ``c_<name>`` for each of ``measures``."""
+
+    sql: str
+    params: tuple
+    measures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Table:
     """A rollup table: its key columns and value columns, and the sources summed into it.
 
     A source is a function of (period, now) returning ``(rows, keys, measures)``: ``keys`` maps
     each key column to the expression that gives it on ``rows``, ``measures`` some value
-    columns to their aggregate (the others are 0 for that source).
+    columns to their aggregate (the others are 0 for that source); or a ``Raw`` statement.
     """
 
     model: type
@@ -187,16 +213,24 @@ class Table:
         skip = {"id", "kind", "start", "refreshed_at", *self.keys}
         return [field.column for field in self.model._meta.concrete_fields if field.column not in skip]
 
-    def select(self, source, period: Period, now: datetime) -> QuerySet:
-        rows, keys, measures = source(period, now)
+    def select(self, source, period: Period, now: datetime) -> tuple[str, list]:
+        """The SQL of one source: the key columns, then every value column."""
+        selected = source(period, now)
+        if isinstance(selected, Raw):
+            listed = [f"k_{key}" for key in self.keys] + [
+                f"c_{name}" if name in selected.measures else f"0 AS c_{name}" for name in self.columns
+            ]
+            return f"SELECT {', '.join(listed)} FROM ({selected.sql}) r", list(selected.params)
+        rows, keys, measures = selected
         zero = Value(0, output_field=IntegerField())
         values = {f"c_{name}": measures.get(name, zero) for name in self.columns}
-        return (
+        rows = (
             rows.order_by()
             .values(**{f"k_{key}": expression for key, expression in keys.items()})
             .annotate(**values)
             .values_list(*(f"k_{key}" for key in self.keys), *values)
         )
+        return rows.query.sql_with_params()
 
     def sources_of(self, period: Period) -> tuple:
         if period.kind == "month" or not self.direct:
@@ -219,7 +253,7 @@ class Table:
         qn = connection.ops.quote_name
         parts, params = [], []
         for i, source in enumerate(self.sources_of(period)):
-            sql, source_params = self.select(source, period, now).query.sql_with_params()
+            sql, source_params = self.select(source, period, now)
             parts.append(f"SELECT * FROM ({sql}) s{i}")
             params += source_params
         keys = ", ".join(qn(key) for key in self.keys)
@@ -400,6 +434,134 @@ def _categories_in(region: str):
     return source
 
 
+# Regions at every level: a village's own row, then its township's, county's and city's, each
+# its villages' rows summed (regions are four levels deep: city, county, township, village).
+ANCESTORS = ("id", "parent_id", "parent__parent_id", "parent__parent__parent_id")
+
+
+def _in_regions(level: str):
+    """A region's rows as the sum of its villages' rows, for regions ``level`` above them."""
+
+    def source(period, now):
+        return (
+            VillagePeriod.objects.filter(kind=period.kind, start=period.start, **{f"village__{level}__isnull": False}),
+            {"region_id": F(f"village__{level}")},
+            {name: Sum(name) for name in AREA_COLUMNS},
+        )
+
+    return source
+
+
+AREA_COLUMNS = [
+    field.column
+    for field in VillagePeriod._meta.concrete_fields
+    if field.column not in ("id", "kind", "start", "refreshed_at", "village_id")
+]
+
+
+# Units by region: the cadres of ``CadreRegion`` and their work in the region.
+
+
+@transaction.atomic
+def _refresh_cadre_regions() -> None:
+    """Rewrite ``CadreRegion``: each active cadre with the regions of its unit, contact villages
+    and paired households, and every region above them (one short transaction; an overlapping
+    refresh leaves it to the run that holds the lock)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('rollups:cadre-regions'))")
+            if not cursor.fetchone()[0]:
+                return
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute("SET LOCAL jit TO off")
+    active = {"cadre__is_active": True}
+    # Distinct (cadre, unit, region) first: a city has half a million pairings.
+    belongs = (
+        Cadre.objects.filter(is_active=True)
+        .order_by()
+        .values(c=F("pk"), u=F("unit_id"), r=F("unit__region_id"))
+        .union(
+            ContactPoint.objects.current().filter(**active).order_by().values(c=F("cadre_id"), u=F("cadre__unit_id"), r=F("village_id")),
+            Pairing.objects.current()
+            .filter(**active)
+            .order_by()
+            .values(c=F("cadre_id"), u=F("cadre__unit_id"), r=F("household__village_id")),
+        )
+    )
+    belongs_sql, belongs_params = belongs.query.sql_with_params()
+    above_sql, above_params = _regions_above().query.sql_with_params()
+    CadreRegion.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO reports_cadreregion (cadre_id, unit_id, region_id) "
+            f"SELECT DISTINCT b.c, b.u, a.a FROM ({belongs_sql}) b JOIN ({above_sql}) a ON a.r = b.r",
+            [*belongs_params, *above_params],
+        )
+
+
+def _regions_above() -> QuerySet:
+    """Each region (``r``) with itself and every region above it (``a``)."""
+    levels = [
+        Region.objects.filter(**{f"{level}__isnull": False}).order_by().values(r=F("pk"), a=F(level))
+        for level in ANCESTORS
+    ]
+    return levels[0].union(*levels[1:], all=True)
+
+
+def _unit_cadres(period, now):
+    return CadreRegion.objects.all(), {"unit_id": F("unit_id"), "region_id": F("region_id")}, {"cadres": Count("pk")}
+
+
+CADRE_COLUMNS = [
+    field.column
+    for field in CadreVillagePeriod._meta.concrete_fields
+    if field.column not in ("id", "kind", "start", "refreshed_at", "cadre_id", "village_id")
+]
+
+
+def _cadre_rows_by_region(where: str) -> str:
+    """Cadre × village rows (``cv``, those matching ``where``) with each region above the
+    village (itself included) that the cadre belongs to (``l``: its unit and region): one pass
+    over the period's rows, a hash join each."""
+    qn = connection.ops.quote_name
+    above_sql, params = _regions_above().query.sql_with_params()
+    assert not params
+    return (
+        f"FROM {qn(CadreVillagePeriod._meta.db_table)} cv "
+        f"JOIN ({above_sql}) a ON a.r = cv.village_id "
+        f"JOIN {qn(CadreRegion._meta.db_table)} l ON l.cadre_id = cv.cadre_id AND l.region_id = a.a "
+        f"WHERE {where}"
+    )
+
+
+def _unit_work(period, now):
+    """The unit's cadres' work in each region, summed."""
+    sums = ", ".join(f"SUM(cv.{name}) AS c_{name}" for name in CADRE_COLUMNS)
+    sql = (
+        f"SELECT l.unit_id AS k_unit_id, l.region_id AS k_region_id, {sums} "
+        + _cadre_rows_by_region("cv.kind = %s AND cv.start = %s")
+        + " GROUP BY l.unit_id, l.region_id"
+    )
+    return Raw(sql, (period.kind, connection.ops.adapt_datefield_value(period.start)), tuple(CADRE_COLUMNS))
+
+
+def _unit_months(period, now):
+    """Regularity and burst share: each cadre's in-person visits in the region per month begun,
+    then per cadre the months with one and the busiest month's count, summed per unit."""
+    months = [connection.ops.adapt_datefield_value(month) for month in figures.months_begun(period, now)]
+    per_month = (
+        "SELECT cv.cadre_id AS c, l.unit_id AS u, l.region_id AS r, SUM(cv.visits) AS v "
+        + _cadre_rows_by_region(f"cv.kind = 'month' AND cv.start IN ({', '.join(['%s'] * len(months))})")
+        + " GROUP BY cv.cadre_id, l.unit_id, l.region_id, cv.start"
+    )
+    sql = (
+        "SELECT u AS k_unit_id, r AS k_region_id, SUM(active) AS c_active_months, SUM(top) AS c_top_months FROM "
+        "(SELECT c, u, r, MAX(v) AS top, SUM(CASE WHEN v > 0 THEN 1 ELSE 0 END) AS active "
+        f"FROM ({per_month}) m GROUP BY c, u, r) per_cadre GROUP BY u, r"
+    )
+    return Raw(sql, tuple(months), ("active_months", "top_months"))
+
+
 TABLES = (
     Table(
         VillagePeriod,
@@ -408,6 +570,8 @@ TABLES = (
         snapshot=("households", "villages", "assigned"),
         direct=(_visited_households, _concerns, _commitments, _petitions),
     ),
+    # From the villages' rows just written.
+    Table(RegionPeriod, ("region_id",), tuple(_in_regions(level) for level in ANCESTORS)),
     Table(CadreCoveragePeriod, ("region_id",), (_cadre_coverage,)),
     Table(
         CadreVillagePeriod,
@@ -415,6 +579,12 @@ TABLES = (
         (_cadre_visits, _cadre_commitments, _cadre_transitions, _cadre_codes, _cadre_pairings, _cadre_paired_visited),
         snapshot=("paired",),
         direct=(_cadre_paired_visited, _cadre_commitments),
+    ),
+    # From the cadres' rows just written (and their months') and ``CadreRegion``.
+    Table(
+        UnitRegionPeriod,
+        ("unit_id", "region_id"),
+        (_unit_cadres, _unit_work, _unit_months),
     ),
     Table(
         CategoryRegionPeriod,

@@ -184,8 +184,8 @@ SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=8)
 if SWEEP_INTERVAL_SECONDS < 10 or not 0 <= DIGEST_HOUR <= 23:
     raise ImproperlyConfigured("SWEEP_INTERVAL_SECONDS must be at least 10 and DIGEST_HOUR between 0 and 23.")
-# The dashboard's rollups of the current and previous month, quarter and year are recomputed this
-# often (the dashboard says "as of" when); every period of this year and last, nightly.
+# The dashboard's rollups of the current and previous month and quarter and of the current year
+# (the previous one too in the first quarter) are recomputed this often (the dashboard says "as of" when); every period of this year and last, nightly.
 ROLLUP_INTERVAL_SECONDS = env.int("ROLLUP_INTERVAL_SECONDS", default=600)
 if ROLLUP_INTERVAL_SECONDS < 60:
     raise ImproperlyConfigured("ROLLUP_INTERVAL_SECONDS must be at least 60.")

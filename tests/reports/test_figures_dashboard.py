@@ -267,6 +267,13 @@ def test_cadre_and_unit_figures(small):
         ("Unit A", 4, Ratio(1, 1)),
     ]
 
+    # On a region's page the tables count each cadre's work in that region only: Zhang visited
+    # Wang in V1 twice, and the moved-out household and the forum in V2.
+    in_v1 = dict(figures.cadre_figures(supervisor, MARCH, now=NOW, region=small.v1))
+    assert in_v1[small.cadre].visits == 2
+    in_v2 = figures.unit_figures(supervisor, MARCH, now=NOW, region=small.v2)
+    assert [(unit.name, got.visits, got.burst_share) for unit, got in in_v2] == [("Unit A", 2, Ratio(2, 2))]
+
 
 def test_concerns_by_category_and_monthly_trend(small):
     housing = f.CategoryFactory(code="housing", name="Housing")

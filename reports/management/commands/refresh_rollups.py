@@ -5,7 +5,7 @@ from reports.rollups import default_periods, every_period, oldest_day, recent_pe
 
 
 class Command(BaseCommand):
-    help = "Recompute the dashboard's rollups: the current and previous month, quarter and year."
+    help = "Recompute the dashboard's rollups of the current periods (the default), of the last two years or of all."
 
     def add_arguments(self, parser):
         which = parser.add_mutually_exclusive_group()
