@@ -853,9 +853,10 @@ def _petition_figures(n: dict) -> PetitionFigures:
 
 
 def cadres_in(access: Access, *, region: Region | None = None, unit=None, cadres=None) -> QuerySet:
-    """Active cadres the viewer sees: of ``unit``; the given ``cadres``; those whose unit belongs
-    to ``region`` (None: the viewer's scope) or who have a contact village or pairing in it."""
-    rows = Cadre.objects.filter(is_active=True)
+    """Cadres the viewer sees: of ``unit``; the given ``cadres`` (active or not: an archive shows
+    a cadre who has left too); those whose unit belongs to ``region`` (None: the viewer's scope)
+    or who have a contact village or pairing in it. Without ``cadres``, the active ones."""
+    rows = Cadre.objects.filter(is_active=True) if cadres is None else Cadre.objects.all()
     paths = Area.of(access, region).paths
     if paths is None or not rollups_cover(access, Area(paths)):
         rows = rows.filter(pk__in=Cadre.objects.visible_to(access).order_by().values("pk"))

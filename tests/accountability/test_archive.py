@@ -55,6 +55,11 @@ def test_the_archive_shows_the_cadres_figures_as_the_figures_module_counts_them(
     assert 'data-testid="fig-pledges">1 / 0 / ' in figures_table
     assert "reopen rate" in figures_table  # satisfaction is never shown alone
 
+    # A cadre who has left keeps their record.
+    world.cadre.is_active = False
+    world.cadre.save(update_fields=["is_active"])
+    assert archive(client, world.cadre).context["figures"].visits == 1
+
 
 def test_findings_of_issued_reports_about_the_period_and_the_action_history_are_listed(client, world):
     today = timezone.localdate()
