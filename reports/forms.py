@@ -111,17 +111,18 @@ class OverdueFilterForm(forms.Form):
         chosen = str(self.data.get("region", ""))
         if chosen.isdigit():
             listed |= Q(pk=chosen) | Q(parent_id=chosen)
-        options = list(in_scope.filter(listed).order_by("path").only("pk", "name", "level"))
+        options = list(in_scope.filter(listed).order_by("path").only("pk", "name", "level", "path"))
+        # The scope's own regions are among them: the report's heading names them from here.
+        self.scope_names = [region.name for region in options if region.path in access.scope_paths]
         top = min((region.level for region in options), default=Region.Level.CITY)
         self.fields["region"].widget.choices = [("", self.fields["region"].empty_label)] + [
             (region.pk, "\u3000" * (region.level - top) + region.name) for region in options
         ]
-        # A list, not the field's iterator: that reads the categories through a server-side
-        # cursor on PostgreSQL, three round trips instead of one.
+        # Read as a list, not by the field's iterator (a server-side cursor on PostgreSQL: three
+        # round trips instead of one); the report's rows are named from it too (``categories``).
         category = self.fields["category"]
-        category.widget.choices = [("", category.empty_label)] + [
-            (item.pk, category.label_from_instance(item)) for item in category.queryset
-        ]
+        self.categories = {item.pk: category.label_from_instance(item) for item in category.queryset}
+        category.widget.choices = [("", category.empty_label), *self.categories.items()]
         self.fields["bucket"].choices = [("", _("Any"))] + [(b.code, b.label) for b in figures.AGING_BUCKETS]
         self.rungs = {rung.pk: rung for rung in rungs}
         self.fields["level"].choices = (

@@ -137,9 +137,10 @@ class TableRow:
     status_label: str
 
 
-def table_rows(rows: Iterable) -> list[TableRow]:
+def table_rows(rows: Iterable, *, categories: dict[int, str] | None = None) -> list[TableRow]:
     """``rows`` as the table shows them. Each row has the names ``exports.annotate_row`` gives a
-    commitment: those commitments, snapshot rows, and the page's rows (``overdue_page``)."""
+    commitment: those commitments, snapshot rows, and the page's rows (``overdue_page``), which
+    carry their ``category_id`` instead of its name, named from ``categories``."""
     zone = timezone.get_current_timezone()
     statuses = {value: str(label) for value, label in Commitment.Status.choices}
     buckets = {bucket.code: str(bucket.label) for bucket in figures.AGING_BUCKETS}
@@ -162,7 +163,7 @@ def table_rows(rows: Iterable) -> list[TableRow]:
             household=household % {"head": row.household_name} if row.household_name else "",
             village_name=row.village_name,
             text=row.text,
-            category_name=row.category_name,
+            category_name=row.category_name if categories is None else categories[row.category_id],
             owner_name=row.owner_name,
             unit_name=row.unit_name,
             pledged_on=day(row.pledged_at),
@@ -184,26 +185,34 @@ class Page:
 
 
 def overdue_page(
-    rows: QuerySet, *, now: datetime, rungs: list, cursor: tuple[datetime, int] | None, size: int = PAGE_SIZE
+    rows: QuerySet,
+    *,
+    now: datetime,
+    rungs: list,
+    categories: dict[int, str],
+    cursor: tuple[datetime, int] | None,
+    size: int = PAGE_SIZE,
 ) -> Page:
-    """The page of ``rows`` that starts after ``cursor``, as the table shows it."""
+    """The page of ``rows`` that starts after ``cursor``, as the table shows it. ``categories``:
+    every category's name by id (``OverdueFilterForm.categories``)."""
     if cursor:
         rows = after(rows, *cursor)
     # The page's commitments are picked from the commitments alone, then only they are joined to
     # what a row shows: joined before the LIMIT, every match was (a township's 721 rows for 51).
     picked = rows.values("pk")[: size + 1]
     # What table_rows reads, as tuples: model instances of the six tables took twice the time.
+    # Categories are named from the form's list: one join less cut PostgreSQL's planning of this
+    # query by two thirds (6.5 to 2.0 ms, the machine loaded).
     joined = {
         "commitment_id": F("pk"),
         "household_name": F("household__head_name"),
         "village_name": F("village__name"),
-        "category_name": F("category__name"),
         "owner_name": F("owner__name"),
         "unit_name": F("owner__unit__name"),
         "days_overdue": figures.days_overdue_sql(now),
         "level_name": figures.escalation_level(rungs, labels={rung.pk: rung.name for rung in rungs}),
     }
-    own = ("owner_id", "text", "pledged_at", "original_due_at", "due_at", "extension_count", "status")
+    own = ("owner_id", "category_id", "text", "pledged_at", "original_due_at", "due_at", "extension_count", "status")
     fetched = list(
         Commitment.objects.filter(pk__in=picked)
         .annotate(**joined)
@@ -212,7 +221,7 @@ def overdue_page(
     )
     shown = fetched[:size]
     next_cursor = cursor_for(shown[-1].due_at, shown[-1].commitment_id) if len(fetched) > size else None
-    return Page(table_rows(shown), next_cursor)
+    return Page(table_rows(shown, categories=categories), next_cursor)
 
 
 # --- scope ------------------------------------------------------------------------------------
@@ -237,15 +246,14 @@ class Scope:
     path: str  # "" for everything
 
 
-def report_scope(access: Access, region: Region | None) -> Scope:
-    """What a report of this viewer covers: the chosen region, else their whole scope."""
+def report_scope(access: Access, region: Region | None, scope_names: list[str]) -> Scope:
+    """What a report of this viewer covers: the chosen region, else their whole scope, whose
+    regions' names (by path) are ``scope_names``."""
     if region is not None:
         return Scope(region.name, region.path)
     if access.is_admin:
         return Scope(_("All regions"), "")
-    paths = access.scope_paths
-    names = Region.objects.filter(path__in=paths).order_by("path").values_list("name", flat=True)
-    return Scope("、".join(names), common_path(paths))
+    return Scope("、".join(scope_names), common_path(access.scope_paths))
 
 
 @dataclass
@@ -271,5 +279,5 @@ def overdue_report(access: Access, data, *, now: datetime | None = None) -> Repo
     report = Report(form=form, rungs=rungs, now=now or timezone.now())
     if form.is_valid():
         report.rows = overdue_rows(access, form.cleaned_data, now=report.now, rungs=rungs)
-        report.scope = report_scope(access, form.cleaned_data.get("region"))
+        report.scope = report_scope(access, form.cleaned_data.get("region"), form.scope_names)
     return report

@@ -58,7 +58,9 @@ def overdue_report(request):
         cursor = selectors.parse_cursor(after)
         if cursor is None:
             messages.warning(request, _("That page link is not valid any more: here is the first page."))
-    page = selectors.overdue_page(report.rows, now=report.now, rungs=report.rungs, cursor=cursor)
+    page = selectors.overdue_page(
+        report.rows, now=report.now, rungs=report.rungs, categories=report.form.categories, cursor=cursor
+    )
     total = selectors.count_upto(report.rows, selectors.COUNT_SHOWN + 1)
     return _page(request, report, page=page, total=total, cursor=cursor)
 

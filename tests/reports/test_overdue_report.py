@@ -67,6 +67,29 @@ def test_each_row_links_its_pledge_and_an_inspector_may_record_an_action_on_its_
     assert "Mend the roof" in html and 'data-testid="record-action"' not in html
 
 
+def test_the_heading_names_each_region_of_the_viewers_scope(client, world, spread):
+    f.ScopeFactory(user=world.inspector, region=world.vb, kind="inspection")
+    client.force_login(world.inspector)
+
+    response = client.get(URL)
+
+    scope = response.context["report"].scope
+    assert (scope.text, scope.path) == ("Township 1、Village B", world.city.path)
+    assert "Clear the ditch in VB" in response.content.decode()
+
+
+def test_what_residents_and_cadres_typed_is_escaped_in_the_rows(client, world):
+    world.household_in.head_name = 'Li & "Sons"'
+    world.household_in.save(update_fields=["head_name"])
+    overdue(world, text="<script>alert(1)</script>")
+    client.force_login(world.inspector)
+
+    html = client.get(URL).content.decode()
+
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;</a>" in html
+    assert "Li &amp; &quot;Sons&quot; household<br>" in html
+
+
 @pytest.mark.parametrize("role", ["cadre"])
 def test_a_cadre_without_a_scope_is_told_the_report_is_not_for_them(client, world, spread, role):
     client.force_login(world.users[role])
@@ -121,7 +144,9 @@ def test_unit_cadre_and_category_filters(client, world, spread):
 
     assert texts(client.get(URL, {"unit": "unit c"})) == [mine.text]
     assert texts(client.get(URL, {"cadre": "li m"})) == [mine.text]
-    assert texts(client.get(URL, {"category": health.pk})) == [mine.text]
+    response = client.get(URL, {"category": health.pk})
+    assert texts(response) == [mine.text]
+    assert '<span class="text-body-secondary small">Healthcare</span>' in response.content.decode()  # named in its row
     assert texts(client.get(URL, {"unit": "Unit A", "category": health.pk})) == []
 
 
@@ -265,6 +290,9 @@ def test_the_page_takes_the_same_queries_for_few_or_many_rows(client, world, dja
 
     with django_assert_num_queries(13):
         client.get(URL, {"region": world.t1.pk})
+    # The scope's regions are named from the filter's list of regions.
+    with django_assert_num_queries(12):
+        client.get(URL)
 
     for i in range(60):
         item = overdue(world, household=world.household_v2, days=i, owner=f.CadreFactory(unit=f.UnitFactory(region=world.t1)))
