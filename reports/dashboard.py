@@ -414,13 +414,21 @@ def area_tiles(region: Region | None, now_: AreaFigures, before: AreaFigures, *,
                 _("Petition cases registered"),
                 str(petitions.cases),
                 change=count_change(petitions.cases, earlier.cases if earlier else None),
+                url=rows("dashboard_petitions"),
                 parts=[
-                    Tile(key, label, percent(ratio), fraction(ratio), rate_change(ratio, getattr(earlier, key)) if earlier else "")
-                    for key, label, ratio in (
-                        ("accepted_on_time", _("accepted or declined on time"), petitions.accepted_on_time),
-                        ("replied_on_time", _("replied on time"), petitions.replied_on_time),
-                        ("repeat", _("repeat petitions"), petitions.repeat),
-                        ("satisfaction", _("satisfied"), petitions.satisfaction),
+                    Tile(
+                        key,
+                        label,
+                        percent(ratio),
+                        fraction(ratio),
+                        rate_change(ratio, getattr(earlier, key)) if earlier else "",
+                        rows("dashboard_petitions", figure=figure),
+                    )
+                    for key, label, ratio, figure in (
+                        ("accepted_on_time", _("accepted or declined on time"), petitions.accepted_on_time, "accept_due"),
+                        ("replied_on_time", _("replied on time"), petitions.replied_on_time, "reply_due"),
+                        ("repeat", _("repeat petitions"), petitions.repeat, "registered"),
+                        ("satisfaction", _("satisfied"), petitions.satisfaction, "evaluated"),
                     )
                 ],
             )

@@ -18,4 +18,5 @@ urlpatterns = [
     path("villages/", rows_views.dashboard_villages, name="dashboard_villages"),
     path("cadres/assignments/", rows_views.dashboard_cadre_assignments, name="dashboard_cadre_assignments"),
     path("pairings/", rows_views.dashboard_pairings, name="dashboard_pairings"),
+    path("petitions/", rows_views.dashboard_petitions, name="dashboard_petitions"),
 ]

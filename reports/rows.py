@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from cadres.models import Cadre, ContactPoint, Pairing, Posting
-from casework.models import Commitment, CommitmentTransition, ResidentCode
+from casework.models import Commitment, CommitmentTransition, PetitionCase, ResidentCode
 from households.access import Access
 from households.models import Household, Region
 from visits.models import Visit
@@ -251,3 +251,24 @@ def pairing_rows(
         .order_by("cadre__name", "cadre_id", "household__head_name", "pk")
     )
     return ratio_listing(rows, counted(figures.pairing_measures(period)["paired_visited"]))
+
+
+# --- petition cases ---------------------------------------------------------------------------------
+
+# Each petition figure's cases (``figures.petition_measures``), and those its numerator counts:
+# cases registered (the repeat rate: repeats), due to be accepted or declined (on time), due to be
+# replied to (on time), replied and evaluated (satisfied).
+PETITION_FIGURES = {
+    "registered": ("petitions", "petitions_repeated"),
+    "accept_due": ("accept_due", "accepted_on_time"),
+    "reply_due": ("reply_due", "replied_on_time"),
+    "evaluated": ("petitions_evaluated", "petitions_satisfied"),
+}
+
+
+def petition_rows(access: Access, *, region: Region | None, period: Period, figure: str = "registered") -> Listing:
+    """The petition cases one of the petition figures counts in the period (``PETITION_FIGURES``)."""
+    denominator, numerator = (counted(figures.petition_measures(period)[name]) for name in PETITION_FIGURES[figure])
+    rows = in_area(PetitionCase.objects.visible_to(access), access, region, "village__path").filter(denominator)
+    rows = rows.select_related("village", "category", "owning_leader__unit").order_by("-registered_at", "-pk")
+    return ratio_listing(rows, numerator)

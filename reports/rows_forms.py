@@ -93,3 +93,37 @@ class CadreAssignmentRowsForm(RowsForm):
 class PairingRowsForm(CadreRowsForm):
     visited = ratio_field(_("Visited in person in the period"), _("Visited"), _("Not visited"))
     part = "visited"
+
+
+# A petition figure's numerator and the rest, by the figure (``reports.rows.PETITION_FIGURES``).
+PETITION_PARTS = {
+    "registered": (_("Repeat petitions"), _("First petitions")),
+    "accept_due": (_("Accepted or declined on time"), _("Not on time")),
+    "reply_due": (_("Replied on time"), _("Not on time")),
+    "evaluated": (_("Satisfied or basically satisfied"), _("Dissatisfied")),
+}
+
+
+class PetitionRowsForm(RowsForm):
+    figure = forms.ChoiceField(
+        required=False,
+        label=_("Cases"),
+        choices=[
+            ("registered", _("Registered in the period")),
+            ("accept_due", _("Due to be accepted or declined in the period")),
+            ("reply_due", _("Due to be replied to in the period")),
+            ("evaluated", _("Replied to and evaluated in the period")),
+        ],
+        error_messages={"invalid_choice": _("Choose one of the options offered.")},
+    )
+    counted = ratio_field(_("Of those"), *PETITION_PARTS["registered"])
+    part = "counted"
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        # The parts are named after the figure chosen (an unknown one is refused by its field).
+        counted, rest = PETITION_PARTS.get(self.data.get("figure") or "registered", PETITION_PARTS["registered"])
+        self.fields["counted"].choices = [("", _("Any")), ("yes", counted), ("no", rest)]
+
+    def clean_figure(self):
+        return self.cleaned_data["figure"] or "registered"

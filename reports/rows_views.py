@@ -18,6 +18,7 @@ from .rows_forms import (
     CadreAssignmentRowsForm,
     ConfirmationRowsForm,
     PairingRowsForm,
+    PetitionRowsForm,
     PledgeRowsForm,
     RatingRowsForm,
     StatusChangeRowsForm,
@@ -145,4 +146,14 @@ dashboard_cadre_assignments = _rows_view(
 )
 dashboard_pairings = _rows_view(
     PairingRowsForm, rows.pairing_rows, "reports/rows_pairings.html", gettext_lazy("Paired households"), at_now=True
+)
+
+
+def _petitions_title(data) -> str:
+    figure = dict(PetitionRowsForm.base_fields["figure"].choices).get(data.get("figure"))
+    return f"{_('Petition cases')} · {figure}" if figure else _("Petition cases")
+
+
+dashboard_petitions = _rows_view(
+    PetitionRowsForm, rows.petition_rows, "reports/rows_petitions.html", _petitions_title, options=("figure",)
 )

@@ -293,7 +293,18 @@ MATRIX |= {
     "dashboard_villages": Row(READERS),
     "dashboard_cadre_assignments": Row(READERS),
     "dashboard_pairings": Row(READERS),
+    "dashboard_petitions": Row(READERS),
+    # A petition case, read only: the scopes over its village and its owning leader.
+    "petition_detail": Row(scoped(), objects={"in": lambda w: _petition(w, "in"), "out": lambda w: _petition(w, "out")}),
 }
+
+
+def _petition(world, where):
+    """A petition case in village 1 owned by the cadre (in), or in village B by the outsider (out)."""
+    from tests import factories as f
+
+    village, leader = (world.v1, world.cadre) if where == "in" else (world.vb, world.outsider)
+    return f.PetitionCaseFactory(village=village, owning_leader=leader).pk
 
 
 def _report(world, where, status="draft"):

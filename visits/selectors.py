@@ -6,7 +6,7 @@ from django.db.models import BooleanField, Case, F, Max, Q, When
 from django.utils import timezone
 
 from cadres.models import Cadre, Pairing
-from casework.models import Commitment, Concern
+from casework.models import Commitment, Concern, PetitionCase
 from households.access import Access
 from households.models import Household, HouseholdTag
 
@@ -94,5 +94,41 @@ def household_page(access: Access, pk: int) -> dict:
         ),
         "commitments": list(
             Commitment.objects.filter(household=household).select_related("owner", "category").order_by("-pledged_at")[:100]
+        ),
+    }
+
+
+def petition_page(access: Access, pk: int) -> dict:
+    """A petition case the user may see (404 otherwise), read only: its clocks, responsible
+    units, timeline, the cases it repeats or that repeat it, and the concerns, commitments and
+    visits linked to it that the user sees."""
+    case = PetitionCase.objects.select_related(
+        "village__parent", "category", "owning_leader__unit", "petitioner_household", "repeat_of"
+    ).get_visible_or_404(access, pk=pk)
+    visible_cases = PetitionCase.objects.visible_to(access)
+    return {
+        "case": case,
+        "household_visible": Household.objects.visible_to(access).filter(pk=case.petitioner_household_id).exists(),
+        "repeat_of_visible": visible_cases.filter(pk=case.repeat_of_id).exists(),
+        "units": list(case.units.select_related("unit")),
+        "events": list(case.events.select_related("by__cadre").order_by("at", "pk")),
+        "repeats": list(visible_cases.filter(repeat_of=case).order_by("registered_at", "pk")),
+        "concerns": list(
+            Concern.objects.visible_to(access)
+            .filter(petition_case=case)
+            .select_related("category")
+            .order_by("raised_at")
+        ),
+        "commitments": list(
+            Commitment.objects.visible_to(access)
+            .filter(petition_case=case)
+            .select_related("owner")
+            .order_by("pledged_at")
+        ),
+        "visits": list(
+            Visit.objects.visible_to(access)
+            .filter(followed_petitions=case)
+            .select_related("cadre")
+            .order_by("visited_at")
         ),
     }

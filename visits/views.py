@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from cadres.selectors import cadre_responsibilities, scope_summaries
 from casework.calendar import WorkingCalendar
@@ -46,6 +47,13 @@ def home(request):
 @login_required
 def household_detail(request, pk):
     return render(request, "visits/household.html", selectors.household_page(request.access, pk) | {"now": timezone.now()})
+
+
+@login_required
+@require_GET
+def petition_detail(request, pk):
+    """A petition case, read only, for whoever may see it (scopes over its village, its owning leader)."""
+    return render(request, "visits/petition_detail.html", selectors.petition_page(request.access, pk))
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cadres.models import Pairing
-from casework.models import CommitmentTransition
+from casework.models import CommitmentTransition, PetitionEvent
 from reports.rows import PAGE_SIZE
 from tests import factories as f
 from tests.reports.test_figures_dashboard import NOW, at, small  # noqa: F401 - ``small`` is a fixture
@@ -38,6 +38,7 @@ LISTS = {
         ("dashboard_villages", "yes"),
         ("dashboard_cadre_assignments", "yes"),
         ("dashboard_pairings", "yes"),
+        ("dashboard_petitions", "yes"),
     )
 }
 LIST_MOST = 20
@@ -96,7 +97,7 @@ def linked_numbers(client, url: str, query: dict) -> list[str]:
     for tile in page.tiles:
         for number in [tile, *tile.parts]:
             if number.url and check(client, number.url, number.value, number.detail):
-                checked.append(f"tile:{number.key}")
+                checked.append(f"tile:{tile.key}" + (f":{number.key}" if number is not tile else ""))
     tables = [page.regions, page.units]
     for unit_row in page.units.rows:
         tables.append(client.get(unit_row[0].url).context["table"])
@@ -117,13 +118,13 @@ def test_every_number_of_a_supervisors_dashboard_opens_exactly_its_rows(client, 
     assert {
         "tile:visits",
         "tile:burden",
-        "tile:burden_heavy",
+        "tile:burden:burden_heavy",
         "regions:visits",
         "units:visits",
         "cadres:visits",
         "tile:on_time",
         "tile:satisfaction",
-        "tile:reopen",
+        "tile:satisfaction:reopen",
         "tile:confirmation",
         "regions:on_time",
         "regions:satisfaction",
@@ -223,7 +224,7 @@ def test_the_pledges_due_are_those_on_time_fulfilment_counts(client, march):
     late = listing(client, "dashboard_pledges", on_time="no")
     assert [row.pk for row in late.context["page"]] == [k[6].pk, k[2].pk, k[8].pk, k[4].pk]
     html = response.content.decode()
-    assert reverse("commitment_detail", args=[k[4].pk]) in html and "extended once" in html
+    assert reverse("commitment_detail", args=[k[4].pk]) in html and "extended 1 time" in html
 
 
 def test_reports_of_done_and_reopenings_are_listed_apart(client, march):
@@ -320,6 +321,92 @@ def test_paired_households_are_listed_once_per_cadre_visited_or_not(client, marc
     assert coverage.title == "1 / 2" and coverage.url.startswith(reverse("dashboard_pairings"))
 
 
+# --- petition cases -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def petitions(march):
+    """Cases of township 1 (and one of county B) around March: see each figure below."""
+
+    def case(subject, registered, **extra):
+        extra = {"village": march.v1, "owning_leader": march.cadre} | extra
+        return f.PetitionCaseFactory(
+            subject=subject, registered_at=registered, accept_due_at=registered + (at(1, 16) - at(1, 1)), **extra
+        )
+
+    accepted = case("Accepted in time", at(3, 2), status="accepted", accepted_at=at(3, 5))
+    late = case("Declined late", at(3, 3), status="declined")
+    PetitionEvent.objects.create(case=late, kind="status", from_status="registered", to_status="declined", at=at(3, 19))
+    first = case(
+        "Replied in time",
+        at(1, 5),
+        status="replied",
+        accepted_at=at(1, 10),
+        handle_due_at=at(3, 11),
+        replied_at=at(3, 10),
+        evaluation="satisfied",
+    )
+    case(
+        "Replied late",
+        at(1, 10),
+        status="replied",
+        accepted_at=at(1, 12),
+        handle_due_at=at(3, 16),
+        replied_at=at(3, 17),
+        evaluation="dissatisfied",
+    )
+    case("Again", at(3, 10), repeat_of=first)  # not decided yet, due 25 March
+    case("In county B", at(3, 2), village=march.vb, owning_leader=march.outsider)
+    march.cases = {"accepted": accepted, "late": late, "first": first}
+    return march
+
+
+def subjects(response) -> list[tuple[str, bool]]:
+    return [(case.subject, case.counted) for case in response.context["page"]]
+
+
+def test_each_petition_figure_opens_its_cases(client, petitions):
+    client.force_login(petitions.supervisor)
+
+    checked = linked_numbers(client, DASHBOARD, MARCH)
+
+    assert {
+        "tile:petitions",
+        "tile:petitions:accepted_on_time",
+        "tile:petitions:replied_on_time",
+        "tile:petitions:repeat",
+        "tile:petitions:satisfaction",
+    } <= set(checked)
+    registered = listing(client, "dashboard_petitions")
+    assert subjects(registered) == [("Again", True), ("Declined late", False), ("Accepted in time", False)]
+    assert subjects(listing(client, "dashboard_petitions", figure="accept_due")) == [
+        ("Again", False),
+        ("Declined late", False),
+        ("Accepted in time", True),
+    ]
+    assert subjects(listing(client, "dashboard_petitions", figure="reply_due")) == [
+        ("Replied late", False),
+        ("Replied in time", True),
+    ]
+    evaluated = listing(client, "dashboard_petitions", figure="evaluated", counted="yes")
+    assert subjects(evaluated) == [("Replied in time", True)]
+    html = evaluated.content.decode()
+    assert (
+        "Satisfied or basically satisfied: <" in html
+        and "Petition cases · Replied to and evaluated in the period" in html
+    )
+    assert reverse("petition_detail", args=[petitions.cases["first"].pk]) in html
+
+
+def test_an_unknown_petition_figure_is_refused(client, petitions):
+    client.force_login(petitions.supervisor)
+
+    response = client.get(reverse("dashboard_petitions"), MARCH | {"figure": "everything"})
+
+    assert response.status_code == 400
+    assert "Choose one of the options offered." in response.content.decode()
+
+
 # --- bad input, scope, queries -----------------------------------------------------------------
 
 
@@ -332,6 +419,7 @@ NAMES = [
     "dashboard_villages",
     "dashboard_cadre_assignments",
     "dashboard_pairings",
+    "dashboard_petitions",
 ]
 
 
@@ -345,7 +433,9 @@ def test_a_region_outside_the_scope_or_unknown_is_not_found(client, march, name)
 
 
 # The lists the tables by unit and by cadre link to, which take a unit or a cadre.
-CADRE_NAMES = [name for name in NAMES if name not in ("dashboard_villages", "dashboard_cadre_assignments")]
+CADRE_NAMES = [
+    name for name in NAMES if name not in ("dashboard_villages", "dashboard_cadre_assignments", "dashboard_petitions")
+]
 BAD_FILTERS = [
     (
         {"period": "custom", "start": "2026-03-10", "end": "2026-03-01"},
@@ -424,6 +514,7 @@ def more_of_everything(world, n: int):
             original_due_at=at(3, 11),
             due_at=at(3, 11),
         )
+        f.PetitionCaseFactory(village=world.v2, owning_leader=world.cadre, registered_at=at(3, 11))
         CommitmentTransition.objects.create(
             commitment=pledge, from_status="in_progress", to_status="reported_done", at=at(3, 12)
         )
@@ -444,6 +535,7 @@ def more_of_everything(world, n: int):
         ("dashboard_villages", {"assigned": "yes"}, 1),
         ("dashboard_cadre_assignments", {}, 1),
         ("dashboard_pairings", {"visited": "yes"}, 1),
+        ("dashboard_petitions", {"figure": "registered"}, 1),
     ],
 )
 def test_the_lists_take_a_fixed_number_of_queries(client, march, django_assert_num_queries, name, query, rows_each):
