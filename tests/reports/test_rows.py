@@ -145,6 +145,23 @@ def test_every_number_of_a_supervisors_dashboard_opens_exactly_its_rows(client, 
     assert {"units:flagged", "cadres:flagged"} <= set(checked)
 
 
+@pytest.mark.parametrize("period", [MARCH, Q1])
+def test_numbers_read_from_the_rollups_open_the_same_rows(client, march, period):
+    from reports.figures import Period
+    from reports.rollups import rollups_refresh
+
+    shown = Period.of(period["period"], date(2026, 3, 20))
+    rollups_refresh(periods=[shown, shown.previous(), Period.of("month", date(2026, 3, 1))])
+    for user in (march.supervisor, march.admin):
+        client.force_login(user)
+        response = client.get(DASHBOARD, period)
+        assert response.context["page"].rolled_up_at is not None
+
+        checked = linked_numbers(client, DASHBOARD, period)
+
+        assert {"tile:visits", "tile:on_time", "regions:visits", "units:visits", "units:coverage"} <= set(checked)
+
+
 def test_every_number_of_an_administrators_region_opens_exactly_its_rows(client, march):
     client.force_login(march.admin)
 
