@@ -155,11 +155,17 @@ def query_text(query: dict) -> str:
     """``urlencode(query)`` (its keys are Python names) without the empty values: None, "", False."""
     return "&".join(
         [
-            f"{key}={value}" if type(value) is int else f"{key}={quote_plus(str(value))}"
+            f"{key}={value}" if type(value) is int else f"{key}={quoted(str(value))}"
             for key, value in query.items()
             if value not in (None, "", False)
         ]
     )
+
+
+@lru_cache(maxsize=4096)
+def quoted(value: str) -> str:
+    """``value`` as a query string's value (the same few units' and filters' names, page after page)."""
+    return quote_plus(value)
 
 
 def link(name: str, *args, **query) -> str:
@@ -180,19 +186,25 @@ def add_query(url: str, query: str) -> str:
 
 
 class RowLinks:
-    """Links to the lists of the rows behind numbers (``reports.rows_views``) in ``region``
-    (None: the viewer's whole scope) for the period: ``links(name, **filters)``. A table makes
-    thousands of them (a city has 600 units, each with six numbers), so each list's path is
-    reversed once and the rest is joined as text."""
+    """Links to the lists of the rows behind numbers (``reports.rows_views``, the concern list,
+    the overdue report) in ``region`` (None: the viewer's whole scope) for the period:
+    ``links(name, **filters)``. A table makes thousands of them (a city has 600 units, each with
+    six numbers), so each list's path is reversed once a table (``of`` shares them between
+    regions) and the rest is joined as text."""
 
-    def __init__(self, region: Region | None, period_query: str):
+    def __init__(self, region: Region | None, period_query: str, paths: dict | None = None):
         self.region = f"region={region.pk}" if region is not None else ""
         self.period_query = period_query
+        self.paths = {} if paths is None else paths
+
+    def of(self, region: Region | None) -> "RowLinks":
+        """The same links in another region."""
+        return RowLinks(region, self.period_query, self.paths)
 
     def __call__(self, name: str, **filters) -> str:
-        path = path_of(name)
+        path = self.paths.get(name) or self.paths.setdefault(name, path_of(name))
         query = [self.region]
-        query += [f"{key}={value if isinstance(value, int) else quote_plus(value)}" for key, value in filters.items() if value]
+        query += [f"{key}={value if isinstance(value, int) else quoted(value)}" for key, value in filters.items() if value]
         query.append(self.period_query)
         query_string = "&".join(part for part in query if part)
         return f"{path}?{query_string}" if query_string else path
@@ -250,6 +262,8 @@ class Table:
 
 def html_text(value) -> str:
     """``value`` escaped as a template's ``{{ value }}`` would be (safe strings as they are)."""
+    if type(value) is str:  # nearly every one: the quickest test first
+        return escape(value)
     return value.__html__() if hasattr(value, "__html__") else escape(str(value))
 
 
@@ -452,8 +466,9 @@ def region_table(children: list[tuple[Region, AreaFigures]], *, period_query: st
         Column("confirmation", _("Confirmed by residents")),
     ]
     rows = []
+    links = RowLinks(None, period_query)
     for region, area in children:
-        behind = RowLinks(region, period_query)
+        behind = links.of(region)
         rows.append(
             [
                 Cell(region.name, region.path, url=add_query(link("dashboard_region", region.pk), period_query)),
@@ -478,23 +493,29 @@ def concern_table(region: Region | None, summary, *, period_query: str) -> Table
         Column(f"category-{category.pk}", category.name) for category in summary.categories
     ]
     households = _("%(n)s households")  # translated once, not once a cell
+    links = RowLinks(None, period_query)
 
-    def cell(counted, area: Region | None, category) -> Cell:
+    def cell(counted, concerns: RowLinks, category) -> Cell:
         count = counted.concerns if counted else 0
         return Cell(
             str(count),
             sort_value(count),
-            url=concerns_url(area, category, period_query=period_query) if count else "",
+            url=concerns("dashboard_concerns", category=category.pk) if count else "",
             title=households % {"n": counted.households} if counted else "",
         )
 
-    rows = [
-        [Cell(child.name, child.path, url=add_query(link("dashboard_region", child.pk), period_query))]
-        + [cell(summary.cells.get((child.pk, category.pk)), child, category) for category in summary.categories]
-        for child in summary.children
-    ]
+    rows = []
+    for child in summary.children:
+        concerns = links.of(child)
+        rows.append(
+            [Cell(child.name, child.path, url=add_query(link("dashboard_region", child.pk), period_query))]
+            + [cell(summary.cells.get((child.pk, category.pk)), concerns, category) for category in summary.categories]
+        )
     # Under a village there are no child rows: its total is its only row.
-    total = [Cell(region.name if region is not None and not summary.children else _("All"))] + [cell(summary.totals.get(category.pk), region, category) for category in summary.categories]
+    concerns = links.of(region)
+    total = [Cell(region.name if region is not None and not summary.children else _("All"))] + [
+        cell(summary.totals.get(category.pk), concerns, category) for category in summary.categories
+    ]
     return Table("concerns", columns, rows, footer=total)
 
 
@@ -547,12 +568,12 @@ def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *,
     rows = []
     total = CadreFigures()
     behind = RowLinks(region, period_query)
+    overdue = RowLinks(region, "")  # the overdue report is live: no period
     for unit, unit_figures in units:
         total += unit_figures
-        cadres = add_query(link("dashboard_cadres", region=region.pk if region else None, unit=unit.pk), period_query)
         rows.append(
-            [Cell(unit.name, unit.name, url=cadres)]
-            + cadre_cells(unit_figures, overdue=overdue_url(region, unit=unit.name), rows=partial(behind, unit=unit.pk))
+            [Cell(unit.name, unit.name, url=behind("dashboard_cadres", unit=unit.pk))]
+            + cadre_cells(unit_figures, overdue=overdue("overdue_report", unit=unit.name), rows=partial(behind, unit=unit.pk))
         )
     footer = [Cell(_("All units"))] + cadre_cells(total, overdue=overdue_url(region), rows=partial(behind, listed="on")) if units else None
     return Table("units", cadre_columns(_("Unit")), rows, footer=footer)
