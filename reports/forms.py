@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,28 @@ class BoundField(forms.BoundField):
         return attrs
 
 
+def region_id(value) -> int | None:
+    """The region id a query parameter names, or None when it names none (ids are ASCII digits
+    and fit PostgreSQL's bigint: anything else would fail in the database, not in the form)."""
+    value = str(value)
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+class ListedRegionField(forms.ModelChoiceField):
+    """A region among those the form lists (``listed``, by id), found there instead of by a query
+    of its own: the form lists the chosen region whenever it is in the viewer's scope."""
+
+    listed: dict[int, Region]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        region = self.listed.get(region_id(value))
+        if region is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return region
+
+
 class OverdueFilterForm(forms.Form):
     """The overdue report's filters, limited to the viewer's scope. Every field is optional.
 
@@ -69,7 +92,7 @@ class OverdueFilterForm(forms.Form):
     # Two a row on a phone; the others take the whole row.
     half_width = ("bucket", "level", "pledged_from", "pledged_to")
 
-    region = forms.ModelChoiceField(
+    region = ListedRegionField(
         queryset=Region.objects.none(),
         required=False,
         widget=Select,
@@ -108,10 +131,10 @@ class OverdueFilterForm(forms.Form):
         # scope's regions and their children, and the children of the region chosen, to drill down.
         roots = Q(parent__isnull=True) if access.is_admin else Q(path__in=access.scope_paths)
         listed = Q(pk__in=in_scope.filter(roots).values("pk")) | Q(parent__in=in_scope.filter(roots).values("pk"))
-        chosen = str(self.data.get("region", ""))
-        if chosen.isdigit():
+        if chosen := region_id(self.data.get("region", "")):
             listed |= Q(pk=chosen) | Q(parent_id=chosen)
         options = list(in_scope.filter(listed).order_by("path").only("pk", "name", "level", "path"))
+        self.fields["region"].listed = {region.pk: region for region in options}
         # The scope's own regions are among them: the report's heading names them from here.
         self.scope_names = [region.name for region in options if region.path in access.scope_paths]
         top = min((region.level for region in options), default=Region.Level.CITY)
