@@ -13,8 +13,6 @@ from html import escape
 from urllib.parse import quote_plus
 
 from django.conf import settings
-from django.core.paginator import Page as DjangoPage
-from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -658,6 +656,29 @@ def household_sorts(base_url: str, current: str, *, village: bool) -> list[SortL
 
 
 @dataclass
+class FirstPage:
+    """A list's first ``size`` rows and whether more follow, in one query (a paginator's page
+    counts the rows first): the village dashboard's households, the rest on the list's own pages."""
+
+    object_list: list
+    has_next: bool
+
+    @classmethod
+    def of(cls, rows: QuerySet, size: int) -> "FirstPage":
+        first = list(rows[: size + 1])
+        return cls(first[:size], len(first) > size)
+
+    def __getitem__(self, index):
+        return self.object_list[index]
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+@dataclass
 class Dashboard:
     region: Region | None
     trail: list[Region]
@@ -672,7 +693,7 @@ class Dashboard:
     # When the period's figures were read from rollups, the time they were computed (the overdue
     # count is live all the same); None: computed live, as of ``now``.
     rolled_up_at: datetime | None = None
-    households: DjangoPage | None = None  # a village's first page of households
+    households: FirstPage | None = None  # a village's first page of households
     household_sorts: list[SortLink] = field(default_factory=list)
 
 
@@ -699,7 +720,7 @@ def dashboard(access: Access, region: Region | None, period: Period, *, now: dat
         rolled_up_at=area.as_of,
     )
     if region is not None and region.is_village:
-        page.households = Paginator(household_rows(access, region, period), HOUSEHOLDS_PAGE_SIZE).get_page(1)
+        page.households = FirstPage.of(household_rows(access, region, period), HOUSEHOLDS_PAGE_SIZE)
         page.household_sorts = household_sorts(households_url(region, period_query), "name", village=True)
     return page
 

@@ -203,6 +203,26 @@ def test_a_village_lists_its_households_with_their_last_in_person_visit(client, 
     assert timezone.localtime(earlier.visited_at).strftime("%Y-%m-%d") in html
 
 
+def test_a_village_shows_its_first_page_of_households_and_a_link_to_the_rest(client, world, django_assert_num_queries):
+    client.force_login(world.supervisor)
+    client.get(URL)
+    pinned = statements(client, region_url(world.v1))
+    f.HouseholdFactory.create_batch(dashboard.HOUSEHOLDS_PAGE_SIZE - 1, village=world.v1)
+
+    with django_assert_num_queries(pinned):
+        response = client.get(region_url(world.v1))
+    assert len(response.context["page"].households) == dashboard.HOUSEHOLDS_PAGE_SIZE
+    assert 'data-testid="more-households"' not in response.content.decode()
+
+    f.HouseholdFactory(village=world.v1, head_name="Zzz")
+    response = client.get(region_url(world.v1))
+    assert len(response.context["page"].households) == dashboard.HOUSEHOLDS_PAGE_SIZE
+    assert "Zzz" not in [h.head_name for h in response.context["page"].households]
+    more = client.get(households_url(world.v1), {"page": 2})
+    assert f'href="{households_url(world.v1)}?page=2"' in response.content.decode()
+    assert [h.head_name for h in more.context["page"]] == ["Zzz"]
+
+
 def test_the_household_list_sorts_by_each_column_both_ways(client, world):
     f.HouseholdFactory(village=world.v1, head_name="Anhe", address="9 West Road")
     visit(world, world.household_in, days_ago=3)
