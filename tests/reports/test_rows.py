@@ -170,6 +170,29 @@ def test_every_number_of_an_administrators_region_opens_exactly_its_rows(client,
     assert "regions:visits" in checked and "units:visits" in checked
 
 
+def test_every_number_of_the_demo_supervisors_dashboard_opens_exactly_its_rows(client, db, settings):
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("seed_demo", households=400, stdout=StringIO())
+    client.force_login(get_user_model().objects.get(username="demo-supervisor"))
+
+    checked = linked_numbers(client, DASHBOARD, {})
+
+    assert {
+        "tile:visits",
+        "tile:on_time",
+        "tile:satisfaction",
+        "tile:petitions",
+        "tile:villages_covered",
+        "regions:visits",
+        "units:visits",
+        "cadres:visits",
+    } <= set(checked)
+
+
 # --- visits ------------------------------------------------------------------------------------
 
 
