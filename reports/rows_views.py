@@ -31,7 +31,8 @@ def _region(request):
     """The region a list is of (None: the whole scope); 404 outside the viewer's scope. A value
     that is not a number is left to the form, which says so next to its field."""
     value = request.GET.get("region", "")
-    return dashboard.region_or_404(request.access, value) if value.isdigit() else None
+    # ASCII digits only: "²" is a digit to Python, not a number to the database.
+    return dashboard.region_or_404(request.access, value) if value.isascii() and value.isdigit() else None
 
 
 def _parts(request, form, tally: dict[str, int]) -> list[dict]:

@@ -467,9 +467,13 @@ NAMES = [
 def test_a_region_outside_the_scope_or_unknown_is_not_found(client, march, name):
     client.force_login(march.supervisor)
 
-    for region in (march.county_a.pk, march.t2.pk, march.vb.pk, 999_999):
+    for region in (march.county_a.pk, march.t2.pk, march.vb.pk, 999_999, "9" * 30):
         assert client.get(reverse(name), {"region": region}).status_code == 404
     assert client.get(reverse(name), {"region": march.v1.pk}).status_code == 200
+    # Not a number (a superscript two is a digit to Python, not to the database): told so.
+    for region in ("²", "-1", "1.5"):
+        response = client.get(reverse(name), {"region": region})
+        assert response.status_code == 400 and "Choose a region within your scope." in response.content.decode()
 
 
 # The lists the tables by unit and by cadre link to, which take a unit or a cadre.
