@@ -919,7 +919,7 @@ def unit_figures(
         counts = _units_rolled_up(paths[0], period, now)
     else:
         counts = _units_from_cadre_rollups(access, area, region, period, begun, now)
-    units = Unit.objects.in_bulk(list(counts))
+    units = Unit.objects.order_by().in_bulk(list(counts))  # sorted below, by name
     figures = []
     for unit_id in sorted(counts, key=lambda pk: (units[pk].name, pk)):
         n = counts[unit_id]

@@ -207,6 +207,10 @@ class Table:
     # "as of today" counts are taken on).
     snapshot: tuple[str, ...] = ()
     direct: tuple = ()
+    # Read by a later table in the same transaction: its statistics are brought up to date first,
+    # so that the planner knows how many rows the period has (estimated at none, it picks
+    # nested loops that take minutes).
+    analyze: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -272,6 +276,16 @@ class Table:
         with connection.cursor() as cursor:
             cursor.execute(statement, fixed + params)
         self.model.objects.filter(kind=period.kind, start=period.start).exclude(refreshed_at=now).delete()
+        if self.analyze:
+            _analyze(self.model)
+
+
+def _analyze(model) -> None:
+    """Up-to-date planner statistics of ``model``'s table (PostgreSQL's ANALYZE samples the rows
+    this transaction wrote too)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _on(period: Period, now: datetime) -> date:
@@ -497,6 +511,7 @@ def _refresh_cadre_regions() -> None:
             f"SELECT DISTINCT b.c, b.u, a.a FROM ({belongs_sql}) b JOIN ({above_sql}) a ON a.r = b.r",
             [*belongs_params, *above_params],
         )
+    _analyze(CadreRegion)
 
 
 def _regions_above() -> QuerySet:
@@ -579,6 +594,7 @@ TABLES = (
         (_cadre_visits, _cadre_commitments, _cadre_transitions, _cadre_codes, _cadre_pairings, _cadre_paired_visited),
         snapshot=("paired",),
         direct=(_cadre_paired_visited, _cadre_commitments),
+        analyze=True,
     ),
     # From the cadres' rows just written (and their months') and ``CadreRegion``.
     Table(
