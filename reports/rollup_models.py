@@ -124,6 +124,10 @@ class RegionPeriod(AreaCounts):
         constraints = [
             models.UniqueConstraint(fields=["kind", "start", "region"], name="region_period_unique"),
         ]
+        indexes = [
+            # A page reads a few regions' rows of two periods: by region first.
+            models.Index(fields=["region", "kind", "start"], name="region_period_region_idx"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.start} · region {self.region_id}"
@@ -228,6 +232,10 @@ class UnitRegionPeriod(CadreCounts):
         verbose_name_plural = _("unit rollups")
         constraints = [
             models.UniqueConstraint(fields=["kind", "start", "region", "unit"], name="unit_region_period_unique"),
+        ]
+        indexes = [
+            # A page reads one region's rows of two periods: by region first.
+            models.Index(fields=["region", "kind", "start"], name="unit_region_period_region_idx"),
         ]
 
     def __str__(self):
