@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import (
     AccountabilityAction,
     ActionSnapshot,
@@ -22,6 +23,12 @@ class EscalationRuleAdmin(admin.ModelAdmin):
     list_editable = ["is_active"]
     search_fields = ["name", "code"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"subject", "offset_days"} & set(form.changed_data):
+            # The ladder's ranks may have moved: the commitments' kept levels follow them.
+            services.escalation_levels_repair()
+
 
 @admin.register(Escalation)
 class EscalationAdmin(admin.ModelAdmin):
@@ -36,6 +43,16 @@ class EscalationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Escalations are written by the overdue sweep alone.
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Which item reached which rung is what the sweep found: only the delivery may be corrected.
+        return ["rule", "commitment", "concern", "petition_case", *self.readonly_fields]
+
+    def delete_model(self, request, obj):
+        services.escalations_delete(escalations=Escalation.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.escalations_delete(escalations=queryset)
 
 
 @admin.register(SweepWatermark)

@@ -30,6 +30,7 @@ from .models import (
     AccountabilityAction,
     ActionSnapshot,
     Escalation,
+    EscalationLevel,
     EscalationRule,
     ExemptionRequest,
     Finding,
@@ -149,8 +150,12 @@ class Rung:
         return Case(*whens, default=by_calendar, output_field=DateTimeField())
 
 
-def _insert_missing(rung: Rung, source: Source, *, lower: Q) -> int:
-    """INSERT … SELECT the items past this rung matching ``lower``; existing (item, rung) rows stay."""
+def _insert_missing(rung: Rung, source: Source, *, lower: Q, below: list[int] | None = None) -> int:
+    """INSERT … SELECT the items past this rung matching ``lower``; existing (item, rung) rows stay.
+
+    For a rung of the commitment ladder (``below``: the ids of the ladder's lower rungs), the
+    escalated commitments' kept levels (EscalationLevel) rise to this rung in the same statement
+    on PostgreSQL, unless they are at a higher rung already."""
     now = rung.now
     since = None  # the working-day mapping covers the whole window: an item may be of any age
     items = (
@@ -177,11 +182,30 @@ def _insert_missing(rung: Rung, source: Source, *, lower: Q) -> int:
     sql, params = select.query.sql_with_params()
     columns = ", ".join(connection.ops.quote_name(c.format(item=source.column)) for c in _INSERT_COLUMNS)
     table = connection.ops.quote_name(Escalation._meta.db_table)
+    # The partial unique indexes on (item, rung) make this idempotent: overlapping sweeps,
+    # duplicated beats and retries skip what another has already written.
+    insert = f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
-        # The partial unique indexes on (item, rung) make this idempotent: overlapping sweeps,
-        # duplicated beats and retries skip what another has already written.
-        cursor.execute(f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
-        return max(cursor.rowcount, 0)
+        if below is None:
+            cursor.execute(insert, params)
+            return max(cursor.rowcount, 0)
+        if connection.vendor != "postgresql":
+            # No INSERT inside a WITH here (SQLite): the items' levels are read again from their rows.
+            cursor.execute(insert, params)
+            escalation_levels_repair(commitments=items)
+            return max(cursor.rowcount, 0)
+        # In commitment order, so that two overlapping sweeps lock the levels in one order.
+        level = connection.ops.quote_name(EscalationLevel._meta.db_table)
+        cursor.execute(
+            f"WITH escalated AS ({insert} RETURNING commitment_id), "
+            f"raised AS (INSERT INTO {level} (commitment_id, rule_id) "
+            f"SELECT commitment_id, %s FROM escalated ORDER BY commitment_id "
+            f"ON CONFLICT (commitment_id) DO UPDATE SET rule_id = EXCLUDED.rule_id "
+            f"WHERE {level}.rule_id = ANY(%s)) "
+            f"SELECT count(*) FROM escalated",
+            [*params, rung.rule.pk, below],
+        )
+        return cursor.fetchone()[0]
 
 
 def escalations_sweep(*, now: datetime | None = None, full: bool = False) -> SweepResult:
@@ -195,7 +219,9 @@ def escalations_sweep(*, now: datetime | None = None, full: bool = False) -> Swe
     re-reads everything overdue (the nightly backstop).
     """
     now = now or timezone.now()
-    rules = [r for r in EscalationRule.objects.filter(is_active=True) if r.subject in SOURCES]
+    every_rule = list(EscalationRule.objects.all())
+    rules = [r for r in every_rule if r.is_active and r.subject in SOURCES]
+    ladder = _ladder(every_rule)
     SweepWatermark.objects.bulk_create([SweepWatermark(rule=r) for r in rules], ignore_conflicts=True)
     marks = {m.rule_id: m for m in SweepWatermark.objects.filter(rule__in=rules)}
     calendar = WorkingCalendar()
@@ -215,14 +241,18 @@ def escalations_sweep(*, now: datetime | None = None, full: bool = False) -> Swe
                 # durably after it, which flushes the row too.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            below = ladder[: ladder.index(rule.pk)] if rule.pk in ladder else None
             if full or mark.reached_until is None:
-                count = _insert_missing(rung, source, lower=Q())
+                count = _insert_missing(rung, source, lower=Q(), below=below)
             else:
                 # New anchors since the last sweep (a range of the partial index on the anchor),
                 # or items created since then whose anchor was already behind the watermark (a
                 # range of the primary key): one statement, a BitmapOr of the two index scans.
                 count = _insert_missing(
-                    rung, source, lower=Q(_anchor__gt=mark.reached_until) | Q(pk__gt=mark.last_item_id - ID_LAG)
+                    rung,
+                    source,
+                    lower=Q(_anchor__gt=mark.reached_until) | Q(pk__gt=mark.last_item_id - ID_LAG),
+                    below=below,
                 )
             # Watermarks only move forward, whichever of two overlapping sweeps commits last.
             SweepWatermark.objects.filter(rule=rule).update(
@@ -231,9 +261,71 @@ def escalations_sweep(*, now: datetime | None = None, full: bool = False) -> Swe
                 swept_at=now,
             )
         created[rule.code] = count
+    if full:
+        # The backstop for the kept levels too: escalation rows written or removed other than
+        # by this code (by a sweep of the code before them, while they were being filled in).
+        escalation_levels_repair()
     if sum(created.values()):
         logger.info("sweep created escalations: %s", created)
     return SweepResult(created=created)
+
+
+def _ladder(rules) -> list[int]:
+    """The ids of the commitment ladder's rungs, lowest first (as ``reports.figures`` ranks them)."""
+    ladder = sorted(
+        (r for r in rules if r.subject == EscalationRule.Subject.COMMITMENT), key=lambda r: (r.offset_days, r.pk)
+    )
+    return [r.pk for r in ladder]
+
+
+def escalation_levels_repair(*, commitments: models.QuerySet | None = None) -> int:
+    """Make the kept escalation levels (EscalationLevel) agree with the escalation rows again: for
+    every commitment (or those of the ``commitments`` queryset), the highest rung of the
+    commitment ladder it has reached, and no row when it has reached none. Set-based (two
+    statements, seconds for a city); writes only what disagrees. Returns the rows it changed.
+
+    Called after the ladder itself changes (a rung's days or subject: the ranks move), after
+    escalation rows are deleted, and by the nightly full sweep."""
+    quote = connection.ops.quote_name
+    level = quote(EscalationLevel._meta.db_table)
+    ladder_rows = (
+        f"FROM {quote(Escalation._meta.db_table)} e JOIN {quote(EscalationRule._meta.db_table)} r ON r.id = e.rule_id "
+        f"WHERE e.commitment_id IS NOT NULL AND r.subject = %s"
+    )
+    subject = [EscalationRule.Subject.COMMITMENT]
+    only, only_level, params = "", "", []
+    if commitments is not None:
+        sql, params = commitments.order_by().values("pk").query.sql_with_params()
+        only, only_level = f" AND e.commitment_id IN ({sql})", f"commitment_id IN ({sql}) AND "
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {level} (commitment_id, rule_id) "
+            f"SELECT h.commitment_id, h.rule_id FROM ("
+            f"SELECT e.commitment_id, e.rule_id, ROW_NUMBER() OVER ("
+            f"PARTITION BY e.commitment_id ORDER BY r.offset_days DESC, r.id DESC) AS n {ladder_rows}{only}) h "
+            f"LEFT JOIN {level} k ON k.commitment_id = h.commitment_id "
+            f"WHERE h.n = 1 AND (k.rule_id IS NULL OR k.rule_id <> h.rule_id) "
+            f"ON CONFLICT (commitment_id) DO UPDATE SET rule_id = excluded.rule_id",
+            [*subject, *params],
+        )
+        changed = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"DELETE FROM {level} WHERE {only_level}"
+            f"NOT EXISTS (SELECT 1 {ladder_rows} AND e.commitment_id = {level}.commitment_id)",
+            [*params, *subject],
+        )
+        return changed + max(cursor.rowcount, 0)
+
+
+@transaction.atomic
+def escalations_delete(*, escalations: models.QuerySet) -> int:
+    """Delete escalation rows (an administrator's correction) and put their commitments' kept
+    levels right. A row still due is written again by the next full sweep."""
+    commitment_ids = list(escalations.exclude(commitment=None).values_list("commitment_id", flat=True).distinct())
+    deleted, _by_model = escalations.delete()
+    if commitment_ids:
+        escalation_levels_repair(commitments=Commitment.objects.filter(pk__in=commitment_ids))
+    return deleted
 
 
 # --- Delivery -----------------------------------------------------------------------------------

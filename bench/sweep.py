@@ -14,8 +14,9 @@
 4. The same as 2 with ``--small`` items: the statement count must be the same.
 5. Each run puts the moved due dates back (kept meanwhile in an unlogged side table, so that an
    interrupted run is undone by the next) and deletes the commitment escalations the run created
-   for them. The baseline escalations and the watermarks stay: the city is left swept.
-   ``--from-scratch`` first deletes every escalation and watermark (the sweep's own output), so
+   for them, putting their kept escalation levels right. The baseline escalations and the
+   watermarks stay: the city is left swept.
+   ``--from-scratch`` first deletes every escalation, kept level and watermark (the sweep's own output), so
    that the baseline is the city's first sweep ever.
 
 ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) for the INSERTs of an idle sweep and of a sweep
@@ -44,7 +45,7 @@ from django.utils import timezone  # noqa: E402
 
 from accountability import seeding  # noqa: E402
 from accountability.models import Escalation, EscalationRule  # noqa: E402
-from accountability.services import SOURCES, escalations_sweep  # noqa: E402
+from accountability.services import SOURCES, escalation_levels_repair, escalations_sweep  # noqa: E402
 from casework.models import Commitment  # noqa: E402
 
 OPEN = list(Commitment.OPEN_STATES)
@@ -119,6 +120,7 @@ def restore_moved() -> int:
                 " WHERE e.rule_id = r.id AND r.subject = 'commitment' AND e.commitment_id = ANY(%s)",
                 [moved],
             )
+            escalation_levels_repair(commitments=Commitment.objects.filter(pk__in=moved))
             sql(
                 f"UPDATE casework_commitment c SET due_at = m.due_at, original_due_at = m.original_due_at"
                 f" FROM {MOVED} m WHERE c.id = m.id"
@@ -278,7 +280,7 @@ def main():
             print(f"put back {left:,} due dates left moved by an interrupted run")
         if args.from_scratch:
             with transaction.atomic():
-                sql("TRUNCATE accountability_escalation, accountability_sweepwatermark")
+                sql("TRUNCATE accountability_escalation, accountability_escalationlevel, accountability_sweepwatermark")
         before = Escalation.objects.count()
         report("baseline: full sweep", sweep(full=True))
         print(f"escalations: {before:,} before, {Escalation.objects.count():,} after")

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accountability.models import AccountabilityAction, Escalation, EscalationRule, SupervisionReport
+from accountability.services import escalation_levels_repair
 from cadres.models import Cadre, ContactPoint, Notification, Pairing, Posting, Scope, Unit
 from casework.models import Category, Commitment, Concern, PetitionCase, ResidentCode
 from households.models import Household, Member, Region
@@ -184,6 +185,14 @@ class EscalationFactory(factory.django.DjangoModelFactory):
     rule = factory.SubFactory(EscalationRuleFactory)
     village = factory.LazyAttribute(lambda o: o.commitment.village)
     due_at = factory.LazyAttribute(lambda o: o.commitment.due_at)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        escalation = super()._create(model_class, *args, **kwargs)
+        if escalation.commitment_id:
+            # The commitment's kept level follows its rows, as the sweep keeps it.
+            escalation_levels_repair(commitments=Commitment.objects.filter(pk=escalation.commitment_id))
+        return escalation
 
 
 class SupervisionReportFactory(factory.django.DjangoModelFactory):

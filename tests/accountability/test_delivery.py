@@ -15,7 +15,8 @@ from casework.models import Commitment, CommitmentRequest, PetitionCase
 from tests import factories as f
 from tests.conftest import at_once
 
-from .test_sweep import LADDER, local, pledge
+from .conftest import LADDER
+from .test_sweep import local, pledge
 
 NOW = local(2026, 11, 21, 9, 0)
 
