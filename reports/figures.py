@@ -90,6 +90,8 @@ exactly what the viewer sees: an administrator, or regions inside a scope over a
 refreshed, the same figures are computed live from the raw rows, at ``now``.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -602,11 +604,30 @@ def rolled_up_as_of(periods) -> datetime | None:
     periods = {(period.kind, period.start) for period in periods}
     if not periods or any(kind == "custom" for kind, _start in periods):
         return None
-    q = Q(pk__in=[])
-    for kind, start in periods:
-        q |= Q(kind=kind, start=start)
-    stamps = list(RollupPeriod.objects.filter(q).values_list("refreshed_at", flat=True))
+    known = _refreshes.get()
+    if known is not None:
+        stamps = [known[period] for period in periods if period in known]
+    else:
+        q = Q(pk__in=[])
+        for kind, start in periods:
+            q |= Q(kind=kind, start=start)
+        stamps = list(RollupPeriod.objects.filter(q).values_list("refreshed_at", flat=True))
     return min(stamps) if len(stamps) == len(periods) else None
+
+
+# When each period was rolled up, read once for a page of many figures (``refreshes_read_once``).
+_refreshes: ContextVar[dict | None] = ContextVar("rollup_refreshes", default=None)
+
+
+@contextmanager
+def refreshes_read_once():
+    """Inside: the figures ask when their periods were rolled up without a query each (a page
+    of a dozen figures reads the few dozen periods' times once)."""
+    token = _refreshes.set({(kind, start): at for kind, start, at in RollupPeriod.objects.values_list("kind", "start", "refreshed_at")})
+    try:
+        yield
+    finally:
+        _refreshes.reset(token)
 
 
 def _area_figures(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, AreaFigures]:

@@ -224,6 +224,13 @@ def test_reads_from_rollups_run_fewer_fixed_queries(world, django_assert_num_que
             assert figures.concerns_by_category(who, world.t1, march, now=NOW).as_of == NOW
         with django_assert_num_queries(2):
             figures.monthly_trend(who, world.t1, now=NOW)
+        # A page of many figures reads when each period was rolled up once, not a query a figure.
+        with figures.refreshes_read_once():
+            with django_assert_num_queries(2):
+                assert figures.area_figures(who, None, march, now=NOW).as_of == NOW
+            with django_assert_num_queries(1):
+                figures.monthly_trend(who, world.t1, now=NOW)
+            assert figures.area_figures(who, None, Period.of("month", date(2020, 1, 1)), now=NOW).as_of is None
 
 
 def test_a_refresh_rewrites_its_periods_and_drops_rows_nothing_backs_any_more(world):
