@@ -700,12 +700,13 @@ class Dashboard:
 def dashboard(access: Access, region: Region | None, period: Period, *, now: datetime, period_query: str) -> Dashboard:
     """Everything the dashboard of ``region`` (None: the viewer's whole scope) shows for ``period``."""
     previous = period.previous()
-    area = figures.area_figures(access, region, period, now=now)
-    before = figures.area_figures(access, region, previous, now=now)
-    children = figures.child_area_figures(access, region, period, now=now)
-    summary = figures.concerns_by_category(access, region, period)
-    trend = figures.monthly_trend(access, region, now=now)
-    units = figures.unit_figures(access, period, now=now, region=region)
+    with figures.refreshes_read_once():
+        area = figures.area_figures(access, region, period, now=now)
+        before = figures.area_figures(access, region, previous, now=now)
+        children = figures.child_area_figures(access, region, period, now=now)
+        summary = figures.concerns_by_category(access, region, period)
+        trend = figures.monthly_trend(access, region, now=now)
+        units = figures.unit_figures(access, period, now=now, region=region)
     page = Dashboard(
         region=region,
         trail=trail(access, region),
