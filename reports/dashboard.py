@@ -201,11 +201,13 @@ class RowLinks:
 
     def __call__(self, name: str, **filters) -> str:
         path = self.paths.get(name) or self.paths.setdefault(name, path_of(name))
-        query = [self.region]
-        query += [f"{key}={value if isinstance(value, int) else quoted(value)}" for key, value in filters.items() if value]
-        query.append(self.period_query)
-        query_string = "&".join(part for part in query if part)
-        return f"{path}?{query_string}" if query_string else path
+        query = [self.region] if self.region else []
+        for key, value in filters.items():
+            if value:
+                query.append(f"{key}={value}" if type(value) is int else f"{key}={quoted(value)}")
+        if self.period_query:
+            query.append(self.period_query)
+        return f"{path}?{'&'.join(query)}" if query else path
 
 
 # --- the dashboard ------------------------------------------------------------------------------
@@ -537,8 +539,9 @@ def cadre_columns(first: str) -> list[Column]:
     ]
 
 
-def cadre_cells(figures: CadreFigures, *, overdue: str = "", rows=None) -> list[Cell]:
-    """A unit's or cadre's figures; ``rows(name, **query)`` gives the link to the rows behind one."""
+def cadre_cells(figures: CadreFigures, *, overdue: str = "", rows=None, review: str | None = None) -> list[Cell]:
+    """A unit's or cadre's figures; ``rows(name, **query)`` gives the link to the rows behind one.
+    ``review``: the flag's text, translated once by a table of many rows."""
 
     def behind(name: str, count: int, **query) -> str:
         return rows(name, **query) if rows and count else ""
@@ -556,7 +559,7 @@ def cadre_cells(figures: CadreFigures, *, overdue: str = "", rows=None) -> list[
             str(figures.flagged_visits),
             sort_value(figures.flagged_visits),
             url=behind("dashboard_visits", figures.flagged_visits, flagged="on"),
-            flag=_("for review") if figures.flagged_visits else "",
+            flag=(review or _("for review")) if figures.flagged_visits else "",
         ),
     ]
 
@@ -567,11 +570,17 @@ def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *,
     total = CadreFigures()
     behind = RowLinks(region, period_query)
     overdue = RowLinks(region, "")  # the overdue report is live: no period
+    review = _("for review")
     for unit, unit_figures in units:
         total += unit_figures
         rows.append(
             [Cell(unit.name, unit.name, url=behind("dashboard_cadres", unit=unit.pk))]
-            + cadre_cells(unit_figures, overdue=overdue("overdue_report", unit=unit.name), rows=partial(behind, unit=unit.pk))
+            + cadre_cells(
+                unit_figures,
+                overdue=overdue("overdue_report", unit=unit.name),
+                rows=partial(behind, unit=unit.pk),
+                review=review,
+            )
         )
     footer = [Cell(_("All units"))] + cadre_cells(total, overdue=overdue_url(region), rows=partial(behind, listed="on")) if units else None
     return Table("units", cadre_columns(_("Unit")), rows, footer=footer)
@@ -580,6 +589,8 @@ def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *,
 def cadre_table(cadres: list[tuple[Cadre, CadreFigures]], region: Region | None, *, period_query: str) -> Table:
     """One row per cadre, the name opening their performance archive for the same period."""
     behind = RowLinks(region, period_query)
+    overdue = RowLinks(region, "")  # the overdue report is live: no period
+    review = _("for review")
     rows = [
         [
             Cell(cadre.name, cadre.name, url=add_query(link("cadre_archive", cadre.pk), period_query)),
@@ -587,8 +598,9 @@ def cadre_table(cadres: list[tuple[Cadre, CadreFigures]], region: Region | None,
         ]
         + cadre_cells(
             cadre_figures,
-            overdue=link("overdue_report", region=region.pk if region else None, cadre=cadre.name),
+            overdue=overdue("overdue_report", cadre=cadre.name),
             rows=partial(behind, cadre=cadre.pk),
+            review=review,
         )
         for cadre, cadre_figures in cadres
     ]
