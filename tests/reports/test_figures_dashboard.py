@@ -304,9 +304,9 @@ def test_each_figure_runs_a_fixed_number_of_queries(small, django_assert_num_que
         figures.area_figures(supervisor, None, MARCH, now=NOW)
     with django_assert_num_queries(13):
         figures.child_area_figures(supervisor, small.t1, MARCH, now=NOW)
-    with django_assert_num_queries(8):
-        figures.cadre_figures(supervisor, MARCH, now=NOW)
     with django_assert_num_queries(9):
+        figures.cadre_figures(supervisor, MARCH, now=NOW)
+    with django_assert_num_queries(10):
         figures.unit_figures(supervisor, MARCH, now=NOW)
     with django_assert_num_queries(6):
         figures.concerns_by_category(supervisor, small.t1, MARCH)
@@ -318,7 +318,7 @@ def test_each_figure_runs_a_fixed_number_of_queries(small, django_assert_num_que
         f.ConcernFactory(household=small.household_v2, raised_at=at(3, 11), outcome=Concern.Outcome.NONE)
     with django_assert_num_queries(12):
         figures.area_figures(supervisor, None, MARCH, now=NOW)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         figures.cadre_figures(supervisor, MARCH, now=NOW)
 
 
