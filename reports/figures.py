@@ -900,7 +900,8 @@ def cadres_in(access: Access, *, region: Region | None = None, unit=None, cadres
         rows = rows.filter(pk__in=Cadre.objects.visible_to(access).order_by().values("pk"))
     if paths is not None:
         if whole and chosen is None and CadreRegion.objects.exists():
-            rows = rows.filter(pk__in=CadreRegion.objects.filter(region__path__in=paths).values("cadre_id"))
+            links = CadreRegion.objects.filter(region__path__in=paths)
+            rows = rows.filter(pk__in=(links if unit is None else links.filter(unit=unit)).values("cadre_id"))
         else:
             # One set of ids (a UNION) rather than three ORed subqueries: 10 ms instead of 40 for
             # a township of a city of 70,000 cadres. Inside a scope over a whole region that is

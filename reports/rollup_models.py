@@ -209,6 +209,10 @@ class CadreRegion(models.Model):
         verbose_name = _("cadre region")
         verbose_name_plural = _("cadre regions")
         constraints = [models.UniqueConstraint(fields=["region", "cadre"], name="cadre_region_unique")]
+        indexes = [
+            # A unit's cadres of a region (a city's unit, not all 70,000 of the city's cadres).
+            models.Index(fields=["region", "unit"], name="cadre_region_unit_idx"),
+        ]
 
     def __str__(self):
         return f"cadre {self.cadre_id} · region {self.region_id}"
