@@ -10,6 +10,7 @@ users are added for the run (an inspector of one township and a superuser) and r
 The machine's load average is printed with the figures.
 
     bench/report.sh [RUNS] [--pages]      # --pages: the pages only, no exports
+    bench/report.sh [RUNS] --exports      # the exports only, no pages
 """
 
 import os
@@ -41,6 +42,7 @@ from reports import exports, figures, selectors, services  # noqa: E402
 
 RUNS = int(next((arg for arg in sys.argv[1:] if arg.isdigit()), 15))
 PAGES_ONLY = "--pages" in sys.argv[1:]
+EXPORTS_ONLY = "--exports" in sys.argv[1:]
 EXPORT_RUNS = int(os.environ.get("EXPORT_RUNS", "3"))
 OPEN = ",".join(Commitment.OPEN_STATES)
 
@@ -88,15 +90,23 @@ def main():
 
 def run(township, inspector, admin):
     now = timezone.now()
+    city_rows = report_rows(access_for(admin)).rows.count()
+    town_rows = report_rows(access_for(admin), region=str(township.pk)).rows.count()
+    print(f"overdue rows: city {city_rows}, township {township.name} {town_rows}")
+    if not EXPORTS_ONLY:
+        pages(now, township, inspector, admin, city_rows)
+    if not PAGES_ONLY:
+        exports_timed(now, admin, city_rows)
+    print(load())
+    connection.close()
+
+
+def pages(now, township, inspector, admin, city_rows):
     village_ids = ",".join(str(pk) for pk in Region.objects.filter(parent=township).values_list("pk", flat=True))
     overdue_in = {"status__in": OPEN, "due_at__lt": now.isoformat()}
     as_inspector, as_admin = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
     as_inspector.force_login(inspector)
     as_admin.force_login(admin)
-    city_rows = report_rows(access_for(admin)).rows.count()
-    town_rows = report_rows(access_for(admin), region=str(township.pk)).rows.count()
-    print(f"overdue rows: city {city_rows}, township {township.name} {town_rows}")
-
     print(f"\n== first page (median of {RUNS} runs, ms; {load()}) ==")
     # A page deep in the city's list: keyset costs what the first page does.
     middle = Commitment.objects.overdue(now).order_by("due_at", "pk").values_list("due_at", "pk")[city_rows // 2]
@@ -115,11 +125,9 @@ def run(township, inspector, admin):
     for scope in ("township", "city"):
         ratio = results[f"{scope}: admin changelist"] / results[f"{scope}: report{', region filter' if scope == 'township' else ''}"]
         print(f"{scope}: report is {ratio:.1f}x faster than the admin changelist")
-    if PAGES_ONLY:
-        print(load())
-        connection.close()
-        return
 
+
+def exports_timed(now, admin, city_rows):
     print(f"\n== exports (median of {EXPORT_RUNS} runs; {load()}) ==")
     rungs = figures.escalation_rungs()
     report = report_rows(access_for(admin))
@@ -149,8 +157,6 @@ def run(township, inspector, admin):
 
     seconds, size, grown = timed_export(xlsx)
     print(f"XLSX (XlsxWriter constant memory), {count} rows: {seconds:.2f} s = {count / seconds:,.0f} rows/s, {size / 2**20:.1f} MiB, peak memory +{grown:.0f} MiB")
-    print(load())
-    connection.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The overdue-case report on the loaded city: bench/report.sh [RUNS] [--pages] (default 15 runs;
-# --pages times the pages only, without the exports).
+# The overdue-case report on the loaded city: bench/report.sh [RUNS] [--pages | --exports] (default
+# 15 runs; --pages times the pages only, --exports the exports only).
 # First page against Django admin's changelist over the same rows, CSV and XLSX export speed.
 # Needs the city from bench/seed_scale.sh in the benchmark cluster.
 set -euo pipefail

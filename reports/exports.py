@@ -113,8 +113,7 @@ def _labels(cases: Iterable[tuple[object, str]], default=None) -> Case:
 
 def export_values(rows: QuerySet, *, now: datetime, rungs) -> QuerySet:
     """``rows`` (from ``selectors.overdue_rows``) as tuples in the order of COLUMNS."""
-    levels = {rung.pk: neutralise(rung.name) for rung in rungs}
-    rows, level = selectors.with_escalation_level_joined(rows, rungs, labels=levels)
+    level = selectors.escalation_level_kept(rungs, labels={rung.pk: neutralise(rung.name) for rung in rungs})
     # The first character's code point, not the first character: no new string a row and column.
     rows = rows.alias(**_TEXTS).alias(**{f"{name}_first": Ord(name) for name in _TEXTS})
     return rows.values_list(
@@ -294,9 +293,17 @@ _NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_WIDTHS = (8, 14, 12, 48, 12, 12, 20, 12, 12, 12, 8, 8, 12, 20, 12)
 
 
+# Day 0 of Excel's 1900 date system as a date ordinal: a date's serial number is its ordinal less
+# this, as XlsxWriter's write_datetime computes it (for any date after February 1900).
+_EXCEL_DAY_ZERO = date(1899, 12, 30).toordinal()
+
+
 def _xlsx_text(value: str) -> str:
     # A carriage return becomes a line feed, as an XML reader reads it back anyway (XlsxWriter
-    # would keep it as the escape _x000D_).
+    # would keep it as the escape _x000D_). Most texts have no control character at all: a
+    # printable one is returned as it is, without the regular expression.
+    if value.isprintable():
+        return value
     return _NOT_IN_XML.sub("", value).replace("\r", "\n")
 
 
@@ -319,8 +326,10 @@ def xlsx_write(out, values: QuerySet, header: Header, progress: Progress = None)
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     done = 0
     number = len(lines)
-    # Each cell written by its type: XlsxWriter's write() would try every type in turn.
-    write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+    # Each cell written by its type: XlsxWriter's write() would try every type in turn. A date is
+    # written as its serial number in the date format, which is what write_datetime writes after
+    # converting any kind of date or time.
+    write_string, write_number = sheet.write_string, sheet.write_number
     with without_jit():
         for row in values.iterator(chunk_size=2_000):
             for column, value in enumerate(row):
@@ -329,7 +338,7 @@ def xlsx_write(out, values: QuerySet, header: Header, progress: Progress = None)
                 if isinstance(value, str):
                     write_string(number, column, _xlsx_text(value))
                 elif isinstance(value, date):
-                    write_datetime(number, column, value, day)
+                    write_number(number, column, value.toordinal() - _EXCEL_DAY_ZERO, day)
                 else:
                     write_number(number, column, value)
             number += 1
