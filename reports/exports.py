@@ -111,6 +111,17 @@ def _labels(cases: Iterable[tuple[object, str]], default=None) -> Case:
     return Case(*whens, default=default, output_field=CharField())
 
 
+class LocalDate(TruncDate):
+    """A timestamp's calendar day in the current time zone, as TruncDate gives it. On PostgreSQL a
+    plain cast to a date, which takes the day in the session's time zone: ``export_session`` makes
+    that the current one. TruncDate names the zone for every value, which PostgreSQL looks up
+    each time: 0.8 s of CPU for the three dates of 1,000,000 rows, several times the cast's."""
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = compiler.compile(self.lhs)
+        return f"({sql})::date", params
+
+
 def export_values(rows: QuerySet, *, now: datetime, rungs) -> QuerySet:
     """``rows`` (from ``selectors.overdue_rows``) as tuples in the order of COLUMNS."""
     level = selectors.escalation_level_kept(rungs, labels={rung.pk: neutralise(rung.name) for rung in rungs})
@@ -119,9 +130,9 @@ def export_values(rows: QuerySet, *, now: datetime, rungs) -> QuerySet:
     return rows.values_list(
         "pk",
         *(_neutralised(name) for name in _TEXTS),
-        TruncDate("pledged_at"),
-        TruncDate("original_due_at"),
-        TruncDate("due_at"),
+        LocalDate("pledged_at"),
+        LocalDate("original_due_at"),
+        LocalDate("due_at"),
         "extension_count",
         figures.days_overdue_sql(now),
         _labels((bucket.q(now), bucket.label) for bucket in figures.AGING_BUCKETS),
@@ -131,19 +142,27 @@ def export_values(rows: QuerySet, *, now: datetime, rungs) -> QuerySet:
 
 
 @contextmanager
-def without_jit():
-    """Run an export's query without PostgreSQL's just-in-time compilation. An export's estimated
-    cost is far above ``jit_above_cost``, and compiling its expressions took 2 s of a 4-second
-    export of the city's overdue list, for nothing gained. Should the export fail, the session
-    keeps it off until it closes, which changes no result."""
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
-    yield
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET jit")
+def export_session():
+    """Run an export's queries, on PostgreSQL, without just-in-time compilation and in the current
+    time zone (the day of a LocalDate). An export's estimated cost is far above
+    ``jit_above_cost``, and compiling its expressions took 2 s of a 4-second export of the city's
+    overdue list, for nothing gained. The session's own settings are put back afterwards; after
+    an error inside a transaction, its rollback puts them back."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    # Not SET LOCAL in a transaction of its own: a background export's progress, written while
+    # it runs, must be seen by the progress page meanwhile.
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off; SET TIME ZONE %s", [timezone.get_current_timezone_name()])
+    try:
+        yield
+    finally:
+        from psycopg2.extensions import TRANSACTION_STATUS_INERROR
+
+        if connection.connection.info.transaction_status != TRANSACTION_STATUS_INERROR:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET jit; SET TIME ZONE %s", [connection.timezone_name])
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -183,7 +202,7 @@ def csv_chunks(values: QuerySet, header: Header, progress: Progress = None) -> I
     yield "\ufeff".encode() + _csv_lines([*header.lines(), [], COLUMNS])
     if connection.vendor == "postgresql":
         sql, params = values.query.sql_with_params()
-        with without_jit():
+        with export_session():
             yield from copy_out(
                 f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)", progress
             )
@@ -195,7 +214,7 @@ def python_csv(values: QuerySet, progress: Progress = None, batch: int = 2_000) 
     """The rows through the csv module: the portable way, for databases without COPY."""
     out = _CsvLines()
     done = 0
-    with without_jit():
+    with export_session():
         for row in values.iterator(chunk_size=batch):
             out.write(row)
             done += 1
@@ -330,7 +349,7 @@ def xlsx_write(out, values: QuerySet, header: Header, progress: Progress = None)
     # written as its serial number in the date format, which is what write_datetime writes after
     # converting any kind of date or time.
     write_string, write_number = sheet.write_string, sheet.write_number
-    with without_jit():
+    with export_session():
         for row in values.iterator(chunk_size=2_000):
             for column, value in enumerate(row):
                 if value is None:

@@ -3,7 +3,7 @@ large ones in the background with a progress page."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -231,25 +231,44 @@ def test_a_download_stopped_half_way_leaves_the_connection_usable(world):
 
 
 @pytest.mark.postgres
-def test_exports_run_without_jit_and_leave_the_connection_as_they_found_it(world, spread):
-    from django.db import connection
+def test_exports_run_without_jit_in_the_local_time_zone_and_leave_the_connection_as_they_found_it(world, spread):
+    from django.db import DatabaseError, connection, transaction
 
     report = selectors.overdue_report(access(world.admin), {})
     values = exports.export_values(report.rows, now=report.now, rungs=report.rungs)
     header = services.export_header(report)
 
-    def jit() -> str:
+    def settings() -> tuple[str, str]:
         with connection.cursor() as cursor:
-            cursor.execute("SHOW jit")
-            return cursor.fetchone()[0]
+            cursor.execute("SELECT current_setting('jit'), current_setting('TimeZone')")
+            return cursor.fetchone()
 
-    before = jit()
-    with exports.without_jit():
-        during = jit()
+    before = settings()
+    with exports.export_session():
+        during = settings()
     b"".join(exports.csv_chunks(values, header))
     exports.xlsx_write(io.BytesIO(), values, header)
+    after = settings()
+    # An export failing inside a transaction: its rollback puts the settings back.
+    with pytest.raises(DatabaseError), transaction.atomic(), exports.export_session():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
 
-    assert during == "off" and jit() == before
+    assert during == ("off", "Asia/Shanghai") and after == before == settings()
+    assert before[1] == "UTC"
+
+
+def test_exports_give_each_date_as_the_day_it_is_in_the_local_time_zone(client, world):
+    # 15:59 and 16:01 UTC are 23:59 on one day and 00:01 on the next in Shanghai.
+    overdue(world, text="Late in the day", due_at=datetime(2026, 11, 10, 15, 59, tzinfo=UTC))
+    overdue(world, text="Early next day", due_at=datetime(2026, 11, 10, 16, 1, tzinfo=UTC))
+    client.force_login(world.inspector)
+
+    csv_dates = {row[3]: row[9] for row in data_rows(csv_rows(client.get(URL, {"format": "csv"})))}
+    xlsx = data_rows(xlsx_rows(b"".join(client.get(URL, {"format": "xlsx"}).streaming_content)))
+
+    assert csv_dates == {"Late in the day": "2026-11-10", "Early next day": "2026-11-11"}
+    assert {row[3]: row[9].date().isoformat() for row in xlsx} == csv_dates
 
 
 # --- audit log -----------------------------------------------------------------------------------
