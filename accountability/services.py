@@ -262,8 +262,9 @@ def escalations_sweep(*, now: datetime | None = None, full: bool = False) -> Swe
             )
         created[rule.code] = count
     if full:
-        # The backstop for the kept levels too: escalation rows written or removed other than
-        # by this code (by a sweep of the code before them, while they were being filled in).
+        # The backstop for the kept levels too, should escalation rows have been written or removed
+        # some other way (say, by a sweep still running the code before the levels while their
+        # migration filled them in).
         escalation_levels_repair()
     if sum(created.values()):
         logger.info("sweep created escalations: %s", created)
@@ -297,7 +298,7 @@ def escalation_levels_repair(*, commitments: models.QuerySet | None = None) -> i
     if commitments is not None:
         sql, params = commitments.order_by().values("pk").query.sql_with_params()
         only, only_level = f" AND e.commitment_id IN ({sql})", f"commitment_id IN ({sql}) AND "
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {level} (commitment_id, rule_id) "
             f"SELECT h.commitment_id, h.rule_id FROM ("
