@@ -387,9 +387,12 @@ class CadreFigures:
 
     def __add__(self, other: "CadreFigures") -> "CadreFigures":
         """Summed numerators and denominators (a unit's figures from its cadres')."""
-        return CadreFigures(**{
-            name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__
-        })
+        return CadreFigures(*(mine + theirs for mine, theirs in zip(astuple_shallow(self), astuple_shallow(other), strict=True)))
+
+
+def astuple_shallow(figures) -> tuple:
+    """A dataclass's fields in order, as they are (``dataclasses.astuple`` copies them deeply)."""
+    return tuple(figures.__dict__[name] for name in figures.__dataclass_fields__)
 
 
 @dataclass
