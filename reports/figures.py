@@ -95,7 +95,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -307,6 +306,10 @@ class Period:
         start, stop = self.bounds()
         return Q(**{f"{field}__gte": start, f"{field}__lt": stop})
 
+    def rollup_q(self) -> Q:
+        """Rollup rows of this (calendar) period."""
+        return Q(kind=self.kind, start=self.start)
+
     @property
     def label(self) -> str:
         if self.kind == "month":
@@ -387,12 +390,7 @@ class CadreFigures:
 
     def __add__(self, other: "CadreFigures") -> "CadreFigures":
         """Summed numerators and denominators (a unit's figures from its cadres')."""
-        return CadreFigures(*(mine + theirs for mine, theirs in zip(astuple_shallow(self), astuple_shallow(other), strict=True)))
-
-
-def astuple_shallow(figures) -> tuple:
-    """A dataclass's fields in order, as they are (``dataclasses.astuple`` copies them deeply)."""
-    return tuple(figures.__dict__[name] for name in figures.__dataclass_fields__)
+        return CadreFigures(*(getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__))
 
 
 @dataclass
@@ -703,25 +701,21 @@ def _area_counts_live(access: Access, area: Area, period: Period, *, now: dateti
     )
 
 
-def either(*periods: Q) -> Q:
-    """Rollup rows of any of ``periods`` (each ``Q(kind=…, start=…)``), said so that an index
-    by region, kind and start reads only those periods' rows (an OR alone reads every period's
-    of the region, then filters)."""
-    lookups = [dict(period.children) for period in periods]
-    bounds = Q(kind__in={each["kind"] for each in lookups}, start__in={each["start"] for each in lookups})
-    return bounds & Q(*periods, _connector=Q.OR)
+def of_periods(*periods: "Period") -> Q:
+    """Rollup rows of any of ``periods``, said so that an index by region, kind and start reads
+    only those periods' rows (an OR alone reads every period's rows of the region, then filters)."""
+    bounds = Q(kind__in={period.kind for period in periods}, start__in={period.start for period in periods})
+    return bounds & Q(*(period.rollup_q() for period in periods), _connector=Q.OR)
 
 
 def _area_counts_rolled_up(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, dict]:
-    in_period = Q(kind=period.kind, start=period.start)
     # Overdue at the refresh, from the current month's rows (a whole city's open pledges cost a
     # third of a second to count).
-    month = timezone.localdate(now).replace(day=1)
-    this_month = Q(kind="month", start=month)
+    this_month = Period.of("month", timezone.localdate(now))
     # The regions' own rows of the two periods, summed here: a few rows a region, where forty
     # filtered sums cost more to build as SQL than to add up.
     at_month = {"overdue": "overdue_at_end", **{aging_column(bucket): aging_column(bucket) for bucket in AGING_BUCKETS}}
-    rows = area.own_rows(RegionPeriod.objects.filter(either(in_period, this_month))).values_list(
+    rows = area.own_rows(RegionPeriod.objects.filter(of_periods(period, this_month))).values_list(
         "region__path", "kind", "start", *VILLAGE_COLUMNS, *at_month.values()
     )
     counts: dict[str, dict] = {}
@@ -731,13 +725,13 @@ def _area_counts_rolled_up(access: Access, area: Area, period: Period, *, now: d
         if (kind, start) == (period.kind, period.start):
             for name in VILLAGE_COLUMNS:
                 summed[name] = summed.get(name, 0) + row[name]
-        if (kind, start) == ("month", month):
+        if (kind, start) == (this_month.kind, this_month.start):
             for name in at_month:
                 summed[name] = summed.get(name, 0) + row[f"@{name}"]
     return merged(
         counts,
         area.tally(
-            CadreCoveragePeriod.objects.filter(in_period), "region__path", cadres=Sum("cadres"), cadres_covered=Sum("covered")
+            CadreCoveragePeriod.objects.filter(period.rollup_q()), "region__path", cadres=Sum("cadres"), cadres_covered=Sum("covered")
         ),
     )
 
@@ -955,82 +949,46 @@ def unit_figures(
     """The figures of each unit with a chosen cadre (``cadres_in``), summed over those cadres
     (ratios sum their numerators and denominators), in name order."""
     area, begun = Area.of(access, region), months_begun(period, now)
-    if not _cadre_rollups_as_of(access, area, period, begun, now):
-        totals: dict = {}
-        units = {}
-        for cadre, figures in cadre_figures(access, period, now=now, region=region):
-            units[cadre.unit_id] = cadre.unit
-            totals[cadre.unit_id] = totals.get(cadre.unit_id, CadreFigures()) + figures
-        return [(units[pk], totals[pk]) for pk in sorted(totals, key=lambda pk: (units[pk].name, pk))]
-    paths = area.paths if area.paths is not None else tuple(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
-    if len(paths) == 1 and rollups_cover(access, area):
-        counts = _units_rolled_up(paths[0], period, now)
-    else:
-        counts = _units_from_cadre_rollups(access, area, region, period, begun, now)
-    units = Unit.objects.order_by().in_bulk(list(counts))  # sorted below, by name
-    figures = []
-    for unit_id in sorted(counts, key=lambda pk: (units[pk].name, pk)):
-        n = counts[unit_id]
-        unit = _cadre_from_counts(n, {}, begun)
-        unit.regularity = Ratio(int(n.get("active_months") or 0), n["cadres"] * len(begun))
-        unit.burst_share = Ratio(int(n.get("top_months") or 0), unit.visits)
-        figures.append((units[unit_id], unit))
-    return figures
+    if _cadre_rollups_as_of(access, area, period, begun, now) and rollups_cover(access, area):
+        paths = area.paths or tuple(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
+        if len(paths) == 1:
+            # One region (the common case: a supervisor's dashboard, or a region below it): its
+            # unit rows. Several (a scope of two townships) share cadres, whose busiest month
+            # is one, not one in each: their cadres' figures are summed below.
+            return _units_rolled_up(paths[0], period, now, begun)
+    totals: dict = {}
+    units = {}
+    for cadre, figures in cadre_figures(access, period, now=now, region=region):
+        units[cadre.unit_id] = cadre.unit
+        totals[cadre.unit_id] = totals.get(cadre.unit_id, CadreFigures()) + figures
+    return [(units[pk], totals[pk]) for pk in sorted(totals, key=lambda pk: (units[pk].name, pk))]
 
 
-def _units_rolled_up(path: str, period: Period, now: datetime) -> dict[int, dict]:
-    """Per unit with cadres in the region at ``path``: their counts there, from its unit rows."""
-    in_period = Q(kind=period.kind, start=period.start)
-    this_month = Q(kind="month", start=timezone.localdate(now).replace(day=1))
+def _units_rolled_up(path: str, period: Period, now: datetime, begun: list[date]) -> list[tuple[Unit, CadreFigures]]:
+    """Each unit with cadres in the region at ``path``: their figures there, from its unit rows."""
+    this_month = Period.of("month", timezone.localdate(now))
+    in_period, at_month = period.rollup_q(), this_month.rollup_q()
     rows = (
-        UnitRegionPeriod.objects.filter(either(in_period, this_month), region__path=path)
+        UnitRegionPeriod.objects.filter(of_periods(period, this_month), region__path=path)
         .order_by()
         .values("unit_id")
         .annotate(
             s_cadres=Sum("cadres", filter=in_period),
             **{f"s_{name}": Sum(name, filter=in_period) for name in (*_cadre_columns(), "active_months", "top_months")},
-            s_overdue=Sum("overdue_at_end", filter=this_month),
+            s_overdue=Sum("overdue_at_end", filter=at_month),
         )
     )
     counts = {row.pop("unit_id"): _unprefixed(row) for row in rows}
-    return {unit_id: n for unit_id, n in counts.items() if n["cadres"]}
-
-
-def _units_from_cadre_rollups(access, area: Area, region, period: Period, begun: list[date], now: datetime):
-    """Per unit: its chosen cadres' counts in an area of several regions, from the cadre rows
-    (a cadre of two of them has one busiest month, not one in each)."""
-    chosen = list(cadres_in(access, region=region).values_list("pk", "unit_id"))
-    counts: dict[int, dict] = {}
-    for _pk, unit_id in chosen:
-        counts.setdefault(unit_id, {"cadres": 0})["cadres"] += 1
-    rows = area.filter(CadreVillagePeriod.objects.filter(cadre_id__in=[pk for pk, _unit in chosen]), "village__path")
-    columns = _cadre_columns()
-    for row in (
-        rows.filter(kind=period.kind, start=period.start)
-        .values(unit=F("cadre__unit_id"))
-        .annotate(**{f"s_{name}": Sum(name) for name in columns})
-    ):
-        counts[row.pop("unit")].update(_unprefixed(row))
-    per_cadre_month = (
-        rows.filter(kind="month", start__in=begun).values("cadre_id", "start", unit=F("cadre__unit_id")).annotate(v=Sum("visits"))
-    )
-    sql, params = per_cadre_month.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # Each cadre's busiest month and months with a visit, summed per unit.
-        cursor.execute(
-            "SELECT unit, SUM(top), SUM(active) FROM (SELECT unit, cadre_id, MAX(v) AS top, "
-            f"SUM(CASE WHEN v > 0 THEN 1 ELSE 0 END) AS active FROM ({sql}) m GROUP BY unit, cadre_id) c GROUP BY unit",
-            params,
-        )
-        for unit, top, active in cursor.fetchall():
-            counts[unit].update(top_months=top, active_months=active)
-    for row in (
-        rows.filter(kind="month", start=timezone.localdate(now).replace(day=1))
-        .values(unit=F("cadre__unit_id"))
-        .annotate(overdue=Sum("overdue_at_end"))
-    ):
-        counts[row["unit"]]["overdue"] = row["overdue"]
-    return counts
+    counts = {unit_id: n for unit_id, n in counts.items() if n["cadres"]}
+    units = Unit.objects.order_by().in_bulk(list(counts))  # sorted below, by name
+    figures = []
+    for unit_id in sorted(counts, key=lambda pk: (units[pk].name, pk)):
+        n = counts[unit_id]
+        unit = _cadre_from_counts(n, {}, begun)
+        unit.regularity = Ratio(n["active_months"] or 0, n["cadres"] * len(begun))
+        unit.burst_share = Ratio(n["top_months"] or 0, unit.visits)
+        figures.append((units[unit_id], unit))
+    return figures
 
 
 def _cadre_columns() -> list[str]:
