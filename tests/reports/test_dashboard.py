@@ -354,6 +354,30 @@ def test_units_and_cadres_show_their_figures_side_by_side_and_flagged_cadres_are
     assert archive.context["form"].cleaned_data["start"].isoformat() == last_30_days()["start"]
 
 
+def test_names_typed_by_users_are_escaped_in_every_table_the_dashboard_builds(client, world):
+    evil = "<script>alert(1)</script>\"'&"
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;&amp;"
+    for obj in (world.v1, world.unit_a, world.cadre):
+        obj.name = f"{type(obj).__name__}{evil}"
+        obj.save(update_fields=["name"])
+    category = f.CategoryFactory(name=f"Category{evil}")
+    f.ConcernFactory(household=world.household_in, category=category)
+    visit(world, world.household_in)
+    client.force_login(world.supervisor)
+    pages = {
+        region_url(world.t1): ["Unit", "Region", "Category"],
+        reverse("dashboard_cadres") + f"?region={world.t1.pk}": ["Cadre"],
+        reverse("dashboard_concerns") + f"?region={world.t1.pk}": ["Region", "Category"],
+    }
+
+    for url, names in pages.items():
+        html = client.get(url, last_30_days()).content.decode()
+
+        assert "<script>alert" not in html, url
+        for name in names:
+            assert f"{name}{escaped}" in html, (url, name)
+
+
 def test_the_page_says_when_its_figures_were_computed(client, world):
     from reports.figures import Period
     from reports.rollups import rollups_as_of, rollups_refresh
