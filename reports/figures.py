@@ -145,10 +145,7 @@ from .rollup_models import (
 
 # The rollups' columns summed by the area figures.
 VILLAGE_COLUMNS = [
-    field.column
-    for field in VillagePeriod._meta.concrete_fields
-    if field.column not in ("id", "kind", "start", "refreshed_at", "village_id", "overdue_at_end")
-    and not field.column.startswith("aging_")
+    column for column in VillagePeriod.count_columns() if column != "overdue_at_end" and not column.startswith("aging_")
 ]
 
 DAY = timedelta(days=1)
@@ -992,11 +989,7 @@ def _units_rolled_up(path: str, period: Period, now: datetime, begun: list[date]
 
 
 def _cadre_columns() -> list[str]:
-    return [
-        field.column
-        for field in CadreVillagePeriod._meta.concrete_fields
-        if field.column not in ("id", "kind", "start", "refreshed_at", "cadre_id", "village_id", "overdue_at_end")
-    ]
+    return [column for column in CadreVillagePeriod.count_columns() if column != "overdue_at_end"]
 
 
 def _month_qs(period: Period, field: str) -> list[Q]:

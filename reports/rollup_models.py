@@ -43,6 +43,11 @@ class PeriodRow(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def count_columns(cls) -> list[str]:
+        """The columns of the row's counts, in order: every one but its keys, period and refresh."""
+        return [field.column for field in cls._meta.concrete_fields if isinstance(field, models.IntegerField) and not field.primary_key]
+
 
 def _count():
     return models.IntegerField(default=0)

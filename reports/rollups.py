@@ -214,8 +214,7 @@ class Table:
 
     @property
     def columns(self) -> list[str]:
-        skip = {"id", "kind", "start", "refreshed_at", *self.keys}
-        return [field.column for field in self.model._meta.concrete_fields if field.column not in skip]
+        return self.model.count_columns()
 
     def select(self, source, period: Period, now: datetime) -> tuple[str, list]:
         """The SQL of one source: the key columns, then every value column."""
@@ -468,11 +467,7 @@ def _in_regions(level: str):
     return source
 
 
-AREA_COLUMNS = [
-    field.column
-    for field in VillagePeriod._meta.concrete_fields
-    if field.column not in ("id", "kind", "start", "refreshed_at", "village_id")
-]
+AREA_COLUMNS = VillagePeriod.count_columns()
 
 
 # Units by region: the cadres of ``CadreRegion`` and their work in the region.
@@ -529,11 +524,7 @@ def _unit_cadres(period, now):
     return CadreRegion.objects.all(), {"unit_id": F("unit_id"), "region_id": F("region_id")}, {"cadres": Count("pk")}
 
 
-CADRE_COLUMNS = [
-    field.column
-    for field in CadreVillagePeriod._meta.concrete_fields
-    if field.column not in ("id", "kind", "start", "refreshed_at", "cadre_id", "village_id")
-]
+CADRE_COLUMNS = CadreVillagePeriod.count_columns()
 
 
 def _cadre_rows_by_region(where: str) -> str:
@@ -607,9 +598,6 @@ TABLES = (
     Table(
         CategoryRegionPeriod,
         ("region_id", "category_id"),
-        tuple(
-            _categories_in(region)
-            for region in ("village_id", "village__parent_id", "village__parent__parent_id", "village__parent__parent__parent_id")
-        ),
+        tuple(_categories_in(f"village__{level}") for level in ANCESTORS),
     ),
 )
