@@ -13,7 +13,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -315,9 +315,16 @@ def read_ahead(rows: Iterator, batch: int) -> Iterator:
     """Yield ``rows`` (a QuerySet's iterator over a server-side cursor) while a helper thread
     fetches the next ``batch`` of them, so that PostgreSQL computes them meanwhile instead of
     waiting to be asked: a workbook written inside the view's transaction, whose query is planned
-    to stream, took a sixth less time. The first batch is read here, so that the query is sent
+    to stream, took a quarter less time. The first batch is read here, so that the query is sent
     from this thread on its connection as Django requires; the helper then only fetches from the
-    cursor, on that connection (psycopg2 runs one statement at a time on a shared connection)."""
+    cursor, on that connection.
+
+    Until the helper has been joined, this thread sends nothing on the connection: a statement
+    between two fetches (a progress row, a savepoint, the session put back) would run in the midst
+    of the helper's reads, and a failure of either would leave the other on a transaction in
+    error. A statement sent through Django meanwhile raises RuntimeError, whenever it comes. So
+    the caller closes this generator (``contextlib.closing``) when it stops early or fails: the
+    helper finishes its fetch and closes the cursor before the caller goes on."""
     first = list(itertools.islice(rows, batch))
     if len(first) < batch:
         yield from first
@@ -334,7 +341,12 @@ def read_ahead(rows: Iterator, batch: int) -> Iterator:
             batches.put(error)
         batches.put(_END)
 
+    def refuse(execute, sql, params, many, context):
+        raise RuntimeError(f"a statement on a connection whose rows are being read ahead: {sql[:80]}")
+
     helper = threading.Thread(target=run, name="read-ahead", daemon=True)
+    wrappers = connection.execute_wrappers  # this thread's connection's, whichever thread closes this
+    wrappers.append(refuse)
     helper.start()
     try:
         yield from first
@@ -345,6 +357,7 @@ def read_ahead(rows: Iterator, batch: int) -> Iterator:
     finally:
         # Done, stopped early or failed: the helper finishes its fetch and closes the cursor.
         _wind_down(helper, stop, batches)
+        wrappers.remove(refuse)
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -396,22 +409,27 @@ def xlsx_write(out, values: QuerySet, header: Header, progress: Progress = None)
     write_string, write_number = sheet.write_string, sheet.write_number
     with export_session():
         rows = values.iterator(chunk_size=XLSX_BATCH)
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and progress is None:
+            # Read ahead only where nothing else uses the connection until the last row: the
+            # view's workbook. A background export writes its progress as it goes, and runs in
+            # autocommit, where the holdable cursor has every row computed before the first.
             rows = read_ahead(rows, XLSX_BATCH)
-        for row in rows:
-            for column, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    write_string(number, column, _xlsx_text(value))
-                elif isinstance(value, date):
-                    write_number(number, column, value.toordinal() - _EXCEL_DAY_ZERO, day)
-                else:
-                    write_number(number, column, value)
-            number += 1
-            done += 1
-            if progress and done % PROGRESS_EVERY == 0:
-                progress(done)
+        # Failing half-way, the helper is joined before the session's settings are put back.
+        with closing(rows):
+            for row in rows:
+                for column, value in enumerate(row):
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        write_string(number, column, _xlsx_text(value))
+                    elif isinstance(value, date):
+                        write_number(number, column, value.toordinal() - _EXCEL_DAY_ZERO, day)
+                    else:
+                        write_number(number, column, value)
+                number += 1
+                done += 1
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress(done)
     workbook.close()
     if progress:
         progress(done)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from casework.models import Commitment
@@ -246,6 +246,71 @@ def test_reading_ahead_gives_every_row_in_order_and_leaves_the_connection_usable
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.postgres
+def test_while_rows_are_read_ahead_nothing_else_runs_on_their_connection(world, spread):
+    from django.db import connection
+
+    rows = Commitment.objects.order_by("pk").values_list("pk", flat=True)
+    reading = exports.read_ahead(rows.iterator(chunk_size=1), 1)
+    next(reading)
+
+    # The helper may be fetching on this connection at any moment until it is joined.
+    try:
+        with pytest.raises(RuntimeError, match="read ahead"), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        reading.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.postgres
+def test_a_background_workbook_writes_its_progress_between_rows(world, spread, monkeypatch):
+    # Its progress goes to the database as it is written: so its rows are not read ahead.
+    monkeypatch.setattr(exports, "XLSX_BATCH", 1)
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 2)
+    report = selectors.overdue_report(access(world.admin), {})
+    values = exports.export_values(report.rows, now=report.now, rungs=report.rungs)
+    out, reported, total = io.BytesIO(), [], Commitment.objects.count()
+
+    def progress(done: int) -> None:
+        reported.append((done, Commitment.objects.count()))  # a statement, as the job's progress row
+
+    with translation.override("en"):
+        assert exports.xlsx_write(out, values, services.export_header(report), progress) == 4
+
+    assert reported == [(2, total), (4, total), (4, total)]
+    assert len(data_rows(xlsx_rows(out.getvalue()))) == 4
+
+
+@pytest.mark.postgres
+def test_a_workbook_failing_half_way_joins_the_reading_ahead_before_anything_else(world, spread, monkeypatch):
+    import threading
+
+    from django.db import connection
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    monkeypatch.setattr(exports, "XLSX_BATCH", 1)
+    report = selectors.overdue_report(access(world.admin), {})
+    # A duration is no cell XlsxWriter can write: the first row fails, the helper fetching meanwhile.
+    values = report.rows.values_list(
+        "pk", ExpressionWrapper(F("due_at") - F("pledged_at"), output_field=DurationField())
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        before = cursor.fetchone()
+
+    with pytest.raises(TypeError) as failure:
+        exports.xlsx_write(io.BytesIO(), values, services.export_header(report))
+
+    assert failure.traceback  # the writer's frames, and its rows, still held here
+    assert not [thread for thread in threading.enumerate() if thread.name == "read-ahead"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone() == before  # put back after the helper was joined
 
 
 def test_reading_ahead_hands_a_failure_over():
