@@ -16,12 +16,14 @@ from casework.lifecycle import (
     commitment_request_cancellation,
     commitment_request_decide,
     commitment_request_extension,
+    commitment_verify,
     extension_latest,
 )
 from casework.models import Commitment
+from reports import exports, selectors
 from reports.figures import escalation_level, escalation_rungs
 from tests.accountability.test_sweep import local, pledge, sweep_at
-from tests.conftest import at_once
+from tests.conftest import access, at_once
 
 
 def kept() -> dict[int, str]:
@@ -107,6 +109,65 @@ def test_extending_reopening_and_closing_a_pledge_keep_the_level_its_rows_reache
 
     # Reopened, it went on climbing from its new due date; cancelled, the other stays where it was.
     assert kept() == figured() == {item.pk: "overdue-30", other.pk: "overdue-7"}
+
+
+def test_a_confirmed_pledge_keeps_its_level_and_leaves_the_overdue_list(world, ladder):
+    item = pledge(world, pledged_at=local(2026, 10, 1, 9, 0), due_at=local(2026, 11, 10, 18, 0))
+    now = local(2026, 11, 21, 9, 0)
+    sweep_at(now)
+    with time_machine.travel(now, tick=False):
+        commitment_report_done(commitment=item, by=world.cadre_user, note="Done")
+        commitment_verify(commitment=item, by=world.supervisor, note="Seen it")
+    sweep_at(now + timedelta(days=40))
+
+    assert Commitment.objects.get(pk=item.pk).status == Commitment.Status.CONFIRMED
+    assert kept() == figured() == {item.pk: "overdue-7"}
+    with time_machine.travel(now + timedelta(days=40), tick=False):
+        assert not selectors.overdue_report(access(world.admin), {}).rows.filter(pk=item.pk).exists()
+
+
+def test_an_extended_pledge_overdue_again_is_exported_at_the_rung_it_reached_before(world, ladder):
+    # Each (pledge, rung) is escalated once: rungs reached before an extension are not reached
+    # again, and the level they gave stays, on the page and in the exports alike.
+    item = pledge(world, pledged_at=local(2026, 10, 1, 9, 0), due_at=local(2026, 11, 10, 18, 0))
+    now = local(2026, 11, 21, 9, 0)
+    sweep_at(now)
+    with time_machine.travel(now, tick=False):
+        request = commitment_request_extension(
+            commitment=item, by=world.cadre_user, reason="Waiting for the parts", proposed_due_at=now + timedelta(days=5)
+        )
+        commitment_request_decide(request=request, by=world.supervisor, decision="approved")
+    item.refresh_from_db()
+    later = item.due_at + timedelta(days=2)
+    sweep_at(later)
+
+    with time_machine.travel(later, tick=False):
+        report = selectors.overdue_report(access(world.admin), {})
+        page = dict(selectors.with_related(report.rows, report.rungs).values_list("pk", "level_id"))
+        exported = {row[0]: row[13] for row in exports.export_values(report.rows, now=report.now, rungs=report.rungs)}
+
+    reached = item.escalations.filter(rule__subject="commitment").values_list("rule__code", flat=True)
+    assert sorted(reached) == ["due", "overdue-7"]  # both before the extension: none written since
+    assert page == {item.pk: ladder["overdue-7"].pk}
+    assert exported == {item.pk: "overdue-7"}
+
+
+def test_a_deleted_pledge_takes_its_level_along_and_the_full_sweep_drops_any_left(world, ladder):
+    gone = pledge(world, pledged_at=local(2026, 8, 1, 9, 0), due_at=local(2026, 9, 1, 18, 0))
+    stays = pledge(world, pledged_at=local(2026, 8, 1, 9, 0), due_at=local(2026, 9, 1, 18, 0))
+    sweep_at(local(2026, 11, 21, 9, 0))
+    gone_pk = gone.pk
+
+    gone.delete()
+    assert kept() == figured() == {stays.pk: "overdue-30"}
+
+    # A level whose pledge went some other way (no key in the database stops it).
+    EscalationLevel.objects.create(commitment_id=gone_pk, rule=ladder["due"])
+    with time_machine.travel(local(2026, 11, 21, 9, 10), tick=False):
+        escalations_sweep(full=True)
+
+    assert not EscalationLevel.objects.filter(commitment_id=gone_pk).exists()
+    assert kept() == figured() == {stays.pk: "overdue-30"}
 
 
 def test_changing_a_rungs_days_in_the_admin_ranks_the_levels_anew(client, world, ladder):
