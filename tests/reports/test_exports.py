@@ -218,22 +218,27 @@ def _sql(values):
     return connection.ops.compose_sql(sql, params)
 
 
+def selected_one() -> bool:
+    """Whether this thread's connection runs a statement now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
 @pytest.mark.postgres
 def test_a_download_stopped_half_way_leaves_the_connection_usable(world):
-    from django.db import connection
 
     stream = exports.copy_out("COPY (SELECT g, repeat('x', 1000) FROM generate_series(1, 20000) g) TO STDOUT")
     assert len(next(stream)) >= 256 * 1024
     stream.close()
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    assert selected_one()
 
 
 @pytest.mark.postgres
 def test_reading_ahead_gives_every_row_in_order_and_leaves_the_connection_usable(world, spread):
-    from django.db import connection
 
     rows = Commitment.objects.order_by("pk").values_list("pk", flat=True)
     expected = list(rows)
@@ -243,9 +248,7 @@ def test_reading_ahead_gives_every_row_in_order_and_leaves_the_connection_usable
     stopped = exports.read_ahead(rows.iterator(chunk_size=1), 1)
     assert next(stopped) == expected[0]
     stopped.close()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    assert selected_one()
 
 
 @pytest.mark.postgres
@@ -262,9 +265,7 @@ def test_while_rows_are_read_ahead_nothing_else_runs_on_their_connection(world, 
             cursor.execute("SELECT 1")
     finally:
         reading.close()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    assert selected_one()
 
 
 @pytest.mark.postgres
