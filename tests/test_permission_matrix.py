@@ -284,16 +284,22 @@ MATRIX |= {
     "dashboard_households": Row(DASHBOARD_REGION, objects=REGIONS),
     "dashboard_concerns": Row(READERS),
     "dashboard_cadres": Row(READERS),
-    # The rows behind the dashboard's numbers.
-    "dashboard_visits": Row(READERS),
-    "dashboard_pledges": Row(READERS),
-    "dashboard_pledge_changes": Row(READERS),
-    "dashboard_ratings": Row(READERS),
-    "dashboard_confirmations": Row(READERS),
-    "dashboard_villages": Row(READERS),
-    "dashboard_cadre_assignments": Row(READERS),
-    "dashboard_pairings": Row(READERS),
-    "dashboard_petitions": Row(READERS),
+    # The rows behind the dashboard's numbers: the viewer's whole scope, and a region of it
+    # (``?region=``; one outside it is 404).
+    **{
+        name: (Row(READERS), Row(DASHBOARD_REGION, objects=REGIONS, data=lambda w, region: {"region": region}))
+        for name in (
+            "dashboard_visits",
+            "dashboard_pledges",
+            "dashboard_pledge_changes",
+            "dashboard_ratings",
+            "dashboard_confirmations",
+            "dashboard_villages",
+            "dashboard_cadre_assignments",
+            "dashboard_pairings",
+            "dashboard_petitions",
+        )
+    },
     # A petition case, read only: the scopes over its village and its owning leader.
     "petition_detail": Row(scoped(), objects={"in": lambda w: _petition(w, "in"), "out": lambda w: _petition(w, "out")}),
 }
