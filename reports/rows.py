@@ -19,7 +19,7 @@ The lists are live (the dashboard may read rollups as of their last refresh: DES
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import BooleanField, Case, Count, Min, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -69,9 +69,23 @@ class _CountedPaginator(Paginator):
         return self._count
 
 
-def listing_page(listing: Listing, *, part: str = "", page=1, size: int = PAGE_SIZE) -> tuple[Page, dict[str, int]]:
+class NoSuchPage(ValueError):
+    """A page number that is not one of the list's pages, 1 to ``last``."""
+
+    def __init__(self, last: int):
+        super().__init__(last)
+        self.last = last
+
+
+def _flag(q: Q) -> Case:
+    """Whether a row is one of those ``q`` chooses."""
+    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def listing_page(listing: Listing, *, part: str = "", page: str | None = "", size: int = PAGE_SIZE) -> tuple[Page, dict[str, int]]:
     """A page of ``listing``'s rows, all of them or one ``part``; and the tally: how many rows
-    in all ("all") and in each part, counted in one query.
+    in all ("all") and in each part, counted in one query. ``page``: the page's number as given
+    (none: the first); ``NoSuchPage`` for any other.
 
     The page's rows are chosen by their ids alone, in the list's order, and only those are
     joined to what a row shows (and marked ``counted``): a city's list has a million rows, which
@@ -85,14 +99,21 @@ def listing_page(listing: Listing, *, part: str = "", page=1, size: int = PAGE_S
         chosen = rows.exclude(listing.parts["yes"])
     elif part:
         chosen = rows.filter(listing.parts[part])
-    page = _CountedPaginator(chosen.values_list("pk", flat=True), size, count=tally[part or "all"]).get_page(page)
+    paginator = _CountedPaginator(chosen.values_list("pk", flat=True), size, count=tally[part or "all"])
+    if not page:
+        number = 1
+    elif page.isascii() and page.isdigit():  # not "²" nor "١", digits to Python's int()
+        number = int(page)
+    else:
+        raise NoSuchPage(paginator.num_pages)
+    try:
+        page = paginator.page(number)
+    except InvalidPage:
+        raise NoSuchPage(paginator.num_pages) from None
     ids = list(page.object_list)
     shown = rows.filter(pk__in=ids).order_by()
     if listing.ratio:
-        numerator = listing.parts["yes"]
-        shown = shown.annotate(
-            counted=Case(When(numerator, then=Value(True)), default=Value(False), output_field=BooleanField())
-        )
+        shown = shown.annotate(counted=_flag(listing.parts["yes"]))
     by_pk = {row.pk: row for row in shown}
     page.object_list = [by_pk[pk] for pk in ids]
     return page, tally

@@ -48,13 +48,12 @@ def _parts(request, form, tally: dict[str, int]) -> list[dict]:
         if value:
             query[form.part] = value
         key = value or "all"
-        url = f"?{query.urlencode()}"
         links.append(
             {
                 "key": key,
                 "label": label if value else _("All"),
                 "count": tally[key],
-                "url": url,
+                "url": f"?{query.urlencode()}",
                 "active": value == chosen,
             }
         )
@@ -83,7 +82,11 @@ def _rows_page(request, form_class, selector, template: str, title, options: tup
     if at_now:
         chosen["now"] = timezone.now()
     listing = selector(request.access, region=region, period=form.to_period(), **chosen)
-    page, tally = rows.listing_page(listing, part=data[form.part], page=request.GET.get("page"))
+    try:
+        page, tally = rows.listing_page(listing, part=data[form.part], page=request.GET.get("page"))
+    except rows.NoSuchPage as error:
+        form.add_error(None, _("Choose a page from 1 to %(last)s.") % {"last": error.last})
+        return render(request, template, context, status=400)
     context |= {
         "period": form.to_period(),
         "period_query": form.query(),

@@ -487,10 +487,15 @@ BAD_FILTERS = [
         "The end of the period is before its start.",
     ),
     ({"region": "abc"}, "region", "Choose a region within your scope."),
+    ({"period": "custom", "start": "2026-03-10"}, "end", "Give the last day of the range."),
+    ({"period": "week"}, "period", "Choose a month, a quarter, a year or a custom range."),
 ]
 BAD_CADRE_FILTERS = [
     ({"unit": 999_999}, "unit", "That unit does not exist."),
     ({"cadre": "outsider"}, "cadre", "Choose a cadre within your scope."),
+    ({"unit": "9" * 20}, "unit", "That unit does not exist."),
+    ({"unit": "²"}, "unit", "That unit does not exist."),
+    ({"cadre": "١"}, "cadre", "Choose a cadre within your scope."),
 ]
 
 
@@ -519,6 +524,25 @@ def test_a_bad_part_is_refused(client, march):
 
     assert response.status_code == 400
     assert "Choose one of the options offered." in response.content.decode()
+
+
+# Not page numbers ("²" and "١" are digits to Python's int(), not page numbers), or past the last
+# page (each list here has one page of rows); a page given twice counts as the last one given.
+BAD_PAGES = ["abc", "9" * 20, "²", "١", "-1", "0", "1.5", " 1", "2", ["1", "2"]]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_page_that_is_not_one_of_the_lists_is_refused_with_no_rows(client, march, name):
+    client.force_login(march.supervisor)
+
+    for page in BAD_PAGES:
+        response = client.get(reverse(name), MARCH | {"page": page})
+
+        assert response.status_code == 400, page
+        assert response.context["form"].non_field_errors() == ["Choose a page from 1 to 1."], page
+        assert "Choose a page from 1 to 1." in response.content.decode() and "page" not in response.context
+    for page in ("", "1"):
+        assert client.get(reverse(name), MARCH | {"page": page}).context["page"].number == 1
 
 
 def test_a_cadre_without_a_scope_is_told_the_lists_are_not_for_them(client, march):
