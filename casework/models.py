@@ -383,6 +383,9 @@ class Commitment(models.Model):
             # Household page and dashboards by region.
             models.Index(fields=["household", "-pledged_at"], name="commitment_household_idx"),
             models.Index(fields=["village", "due_at"], name="commitment_village_due_idx"),
+            # A period's pledges due, a page at a time (the list behind on-time fulfilment): a
+            # city's first page without sorting its quarter's pledges.
+            models.Index(fields=["due_at", "id"], name="commitment_due_idx"),
             # The overdue report of a township or a village: its open commitments by due date,
             # without reading the closed ones (six in seven) that the index above also holds.
             models.Index(

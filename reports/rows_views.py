@@ -35,7 +35,7 @@ def _region(request):
     return dashboard.region_or_404(request.access, value) if value.isascii() and value.isdigit() else None
 
 
-def _parts(request, form, tally: dict[str, int]) -> list[dict]:
+def _parts(request, form, tally: dict[str, int | None]) -> list[dict]:
     """Links that keep all the rows or one part of them, with their counts."""
     if len(tally) == 1:
         return []
@@ -53,6 +53,9 @@ def _parts(request, form, tally: dict[str, int]) -> list[dict]:
                 "key": key,
                 "label": label if value else _("All"),
                 "count": tally[key],
+                # Not counted beyond COUNT_SHOWN (``rows.listing_page``): all the rows, or the
+                # part chosen; another part's count is then unknown.
+                "more": tally[key] is None and (key == "all" or value == chosen),
                 "url": f"?{query.urlencode()}",
                 "active": value == chosen,
             }
@@ -93,6 +96,7 @@ def _rows_page(request, form_class, selector, template: str, title, options: tup
         "page": page,
         "tally": tally,
         "parts": _parts(request, form, tally),
+        "count_shown": rows.COUNT_SHOWN,
         "unit": data.get("unit"),
         "cadre": data.get("cadre"),
     }

@@ -227,6 +227,28 @@ def test_flagged_visits_are_of_any_kind_as_the_cadre_table_counts_them(client, m
     assert "Visits with an integrity flag" in response.content.decode()
 
 
+def test_a_list_of_more_rows_than_are_counted_says_so_and_pages_its_first_rows(client, march, monkeypatch):
+    monkeypatch.setattr("reports.rows.COUNT_SHOWN", 3)
+    client.force_login(march.supervisor)
+
+    response = visits(client)  # four visits, two with more than two companions
+
+    assert response.context["tally"] == {"all": None, "yes": None, "no": None}
+    page = response.context["page"]
+    assert page.paginator.more and page.paginator.count == 3
+    assert [row.companions for row in page] == [3, 5, 1]
+    html = response.content.decode()
+    assert 'data-testid="count-all">more than 3<' in html and 'data-testid="count-yes"' not in html
+    assert "Only the first 3 rows are listed" in html
+    # The part chosen is counted when it is no more than that.
+    heavy = visits(client, heavy="yes")
+    assert heavy.context["tally"] == {"all": None, "yes": 2, "no": None}
+    assert not heavy.context["page"].paginator.more and [row.companions for row in heavy.context["page"]] == [3, 5]
+    assert 'data-testid="count-yes">2<' in heavy.content.decode()
+    assert "Only the first" not in heavy.content.decode()
+    assert visits(client, page="2").status_code == 400
+
+
 def test_a_units_visits_are_those_of_its_chosen_cadres_in_the_region(client, march):
     f.VisitFactory(cadre=march.idle, household=march.household_v3, visited_at=at(3, 9))  # T2: outside the region
     client.force_login(march.admin)
