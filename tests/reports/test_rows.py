@@ -579,18 +579,24 @@ def test_a_cadre_without_a_scope_is_told_the_lists_are_not_for_them(client, marc
 VILLAGE_CODES = itertools.count(50)
 
 
-def more_of_everything(world, n: int):
+def more_of_everything(world, n: int, *, elsewhere: bool = False):
     """``n`` more of each kind of row, in March: villages of township 1 each with a new cadre of
     the township's unit as contact; households of village 2 paired with the world's cadre, who
-    visits them, pledges and reports done."""
+    visits them, pledges and reports done. ``elsewhere``: the same in township B, of unit B and
+    the outsider."""
+    township, unit, home, cadre, codes = (
+        (world.tb, world.unit_b, world.vb, world.outsider, "3301030019")
+        if elsewhere
+        else (world.t1, world.idle.unit, world.v2, world.cadre, "3301020019")
+    )
     for i in range(n):
-        village = f.region(f"More village {i}", f"3301020019{next(VILLAGE_CODES):02d}", world.t1)
-        f.ContactPointFactory(cadre=f.CadreFactory(unit=world.idle.unit), village=village, start=date(2026, 1, 1))
-        household = f.HouseholdFactory(village=world.v2, head_name=f"More {i}")
-        f.PairingFactory(cadre=world.cadre, household=household, start=date(2026, 1, 1))
+        village = f.region(f"More village {i}", f"{codes}{next(VILLAGE_CODES):02d}", township)
+        f.ContactPointFactory(cadre=f.CadreFactory(unit=unit), village=village, start=date(2026, 1, 1))
+        household = f.HouseholdFactory(village=home, head_name=f"More {i}")
+        f.PairingFactory(cadre=cadre, household=household, start=date(2026, 1, 1))
         code = f.ResidentCodeFactory(created_at=at(3, 11), used_at=at(3, 12), rating="satisfied")
         f.VisitFactory(
-            cadre=world.cadre,
+            cadre=cadre,
             household=household,
             visited_at=at(3, 11),
             companions=4,
@@ -599,12 +605,12 @@ def more_of_everything(world, n: int):
         )
         pledge = f.CommitmentFactory(
             concern__household=household,
-            owner=world.cadre,
+            owner=cadre,
             pledged_at=at(3, 1),
             original_due_at=at(3, 11),
             due_at=at(3, 11),
         )
-        f.PetitionCaseFactory(village=world.v2, owning_leader=world.cadre, registered_at=at(3, 11))
+        f.PetitionCaseFactory(village=home, owning_leader=cadre, registered_at=at(3, 11))
         CommitmentTransition.objects.create(
             commitment=pledge, from_status="in_progress", to_status="reported_done", at=at(3, 12)
         )
@@ -642,3 +648,21 @@ def test_the_lists_take_a_fixed_number_of_queries(client, march, django_assert_n
     with django_assert_num_queries(len(queries)):
         response = client.get(reverse(name), query)
     assert response.context["page"].paginator.count == before + 3 * rows_each
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_supervisor_never_sees_the_rows_of_another_scope(client, march, name):
+    more_of_everything(march, 2, elsewhere=True)  # in county B, of unit B
+    client.force_login(march.admin)
+    # Each list's rows in county B, of unit B's cadres where the list takes a unit.
+    by_unit = {"unit": march.unit_b.pk} if name in CADRE_NAMES else {}
+    elsewhere = {row.pk for row in listing(client, name, region=march.county_b.pk, **by_unit).context["page"]}
+    assert len(elsewhere) >= 2
+    client.force_login(march.supervisor)
+
+    for query in ({}, {"region": march.t1.pk}, by_unit):
+        shown = {row.pk for row in listing(client, name, **query).context["page"]}
+
+        assert shown.isdisjoint(elsewhere), query
+    if by_unit:  # units are everyone's to read, but only the rows in the viewer's scope are listed
+        assert listing(client, name, **by_unit).context["page"].paginator.count == 0

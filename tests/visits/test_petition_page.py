@@ -115,3 +115,36 @@ def test_the_archive_links_the_cases_a_cadre_owns(client, world, case):
     response = client.get(reverse("cadre_archive", args=[world.cadre.pk]))
 
     assert reverse("petition_detail", args=[case.pk]) in response.content.decode()
+
+
+def test_what_is_linked_to_the_case_outside_the_viewers_scope_is_left_out(client, world, case):
+    # Linked to the case, all in county B: the supervisor (township 1) sees none of them.
+    commitment = f.CommitmentFactory(concern__household=world.household_out, owner=world.outsider, petition_case=case)
+    visit = f.VisitFactory(cadre=world.outsider, household=world.household_out, kind="petition")
+    visit.followed_petitions.add(case)
+    repeat = f.PetitionCaseFactory(village=world.vb, owning_leader=world.outsider, repeat_of=case)
+    hidden = [
+        reverse(name, args=[pk])
+        for name, pk in [
+            ("commitment_detail", commitment.pk),
+            ("visit_detail", visit.pk),
+            ("petition_detail", repeat.pk),
+        ]
+    ]
+
+    client.force_login(world.supervisor)
+    supervisors = page(client, case)
+    client.force_login(world.admin)
+    admins = page(client, case)
+
+    assert supervisors.context["commitments"] == [] and supervisors.context["visits"] == []
+    assert supervisors.context["repeats"] == []
+    assert not any(url in supervisors.content.decode() for url in hidden)
+    assert all(url in admins.content.decode() for url in hidden)
+
+
+@pytest.mark.parametrize("pk", [0, 99999999999999999999])
+def test_a_case_that_does_not_exist_is_not_found(client, world, pk):
+    client.force_login(world.admin)
+
+    assert client.get(reverse("petition_detail", args=[pk])).status_code == 404
