@@ -6,6 +6,7 @@ field, and then no rows at all.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,12 +28,15 @@ from .rows_forms import (
 )
 
 
-def _region(request):
-    """The region a list is of (None: the whole scope); 404 outside the viewer's scope. A value
-    that is not a number is left to the form, which says so next to its field."""
+def _region(request, form):
+    """The region a list is of, as ``form`` (validated) chose it among the viewer's (None: the
+    whole scope); 404 for a number that is not one of them (outside the scope, or unknown).
+    Another value is left to the form, which says so next to its field."""
     value = request.GET.get("region", "")
     # ASCII digits only: "²" is a digit to Python, not a number to the database.
-    return dashboard.region_or_404(request.access, value) if value.isascii() and value.isdigit() else None
+    if "region" in form.errors and value.isascii() and value.isdigit():
+        raise Http404
+    return form.cleaned_data.get("region")
 
 
 def _parts(request, form, tally: dict[str, int | None]) -> list[dict]:
@@ -64,9 +68,9 @@ def _parts(request, form, tally: dict[str, int | None]) -> list[dict]:
 
 
 def _rows_page(request, form_class, selector, template: str, title, options: tuple[str, ...], at_now: bool):
-    region = _region(request)
     form = form_class(request.GET, access=request.access)
     valid = form.is_valid()
+    region = _region(request, form)
     data = form.cleaned_data
     context = {
         "form": form,
