@@ -491,7 +491,9 @@ def test_a_region_outside_the_scope_or_unknown_is_not_found(client, march, name)
 
     for region in (march.county_a.pk, march.t2.pk, march.vb.pk, 999_999, "9" * 30):
         assert client.get(reverse(name), {"region": region}).status_code == 404
-    assert client.get(reverse(name), {"region": march.v1.pk}).status_code == 200
+    village = client.get(reverse(name), {"region": march.v1.pk})
+    assert village.status_code == 200 and village.context["region"] == march.v1
+    assert village.context["trail"][-1] == march.v1
     # Not a number (a superscript two is a digit to Python, not to the database): told so.
     for region in ("²", "-1", "1.5"):
         response = client.get(reverse(name), {"region": region})

@@ -68,11 +68,13 @@ def test_the_page_shows_the_case_its_clocks_units_and_timeline(client, world, ca
 
 def test_the_owning_leader_reads_their_case_and_an_outsider_does_not_find_it(client, world, case):
     client.force_login(world.cadre_user)
-    assert page(client, case).status_code == 200
+    response = page(client, case)
+    assert response.status_code == 200 and response.context["case"] == case
 
     client.force_login(world.outsider_user)
     assert page(client, case).status_code == 404
-    assert client.get(reverse("petition_detail", args=[case.repeat_of_id])).status_code == 200
+    earlier = client.get(reverse("petition_detail", args=[case.repeat_of_id]))
+    assert earlier.status_code == 200 and "Earlier, in county B" in earlier.content.decode()
 
 
 def test_the_page_is_read_only(client, world, case):
