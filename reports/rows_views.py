@@ -2,7 +2,8 @@
 
 For the dashboard's readers (anyone else: 403 with the reason). A region outside the viewer's
 scope, or unknown, is 404; an impossible period or filter is 400 with the message next to its
-field, and then no rows at all.
+field, a page that is not one of the list's 400 with the message over the filters, and then no
+rows at all.
 """
 
 from django.contrib.auth.decorators import login_required
