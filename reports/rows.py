@@ -13,7 +13,9 @@ so that a list holds exactly as many rows as the number that links to it:
   ``Listing``: each row is marked (``counted``), and the page can keep only those or the rest
   ("no"). A list may name other parts (the reports of done and the reopenings of the reopen rate).
 
-The lists are live (the dashboard may read rollups as of their last refresh: DESIGN.md §4).
+The lists are live (the dashboard may read rollups as of their last refresh: DESIGN.md §4). A
+list counts its rows up to ``COUNT_SHOWN`` and pages those (``listing_page``): a larger number
+opens a list that says "more than" that.
 """
 
 from dataclasses import dataclass, field
