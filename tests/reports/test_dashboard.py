@@ -203,6 +203,17 @@ def test_a_village_lists_its_households_with_their_last_in_person_visit(client, 
     assert timezone.localtime(earlier.visited_at).strftime("%Y-%m-%d") in html
 
 
+def test_an_empty_list_says_so_with_its_count_rather_than_showing_nothing(client, world):
+    visit(world, world.household_in)  # the village's one active household, visited
+    client.force_login(world.supervisor)
+
+    response = client.get(households_url(world.v1), last_30_days() | {"visited": "no"})
+
+    html = response.content.decode()
+    assert 'data-testid="households-summary"' in html and "0 active households not visited" in html
+    assert 'data-testid="no-households"' in html
+
+
 def test_a_village_shows_its_first_page_of_households_and_a_link_to_the_rest(client, world, django_assert_num_queries):
     client.force_login(world.supervisor)
     client.get(URL)
