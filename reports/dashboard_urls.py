@@ -11,6 +11,7 @@ urlpatterns = [
     path("cadres/", views.dashboard_cadres, name="dashboard_cadres"),
     # The rows behind the dashboard's numbers.
     path("visits/", rows_views.dashboard_visits, name="dashboard_visits"),
+    path("cadres/months/", rows_views.dashboard_cadre_months, name="dashboard_cadre_months"),
     path("pledges/", rows_views.dashboard_pledges, name="dashboard_pledges"),
     path("pledges/changes/", rows_views.dashboard_pledge_changes, name="dashboard_pledge_changes"),
     path("pledges/ratings/", rows_views.dashboard_ratings, name="dashboard_ratings"),

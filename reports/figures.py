@@ -992,7 +992,7 @@ def _cadre_columns() -> list[str]:
     return [column for column in CadreVillagePeriod.count_columns() if column != "overdue_at_end"]
 
 
-def _month_qs(period: Period, field: str) -> list[Q]:
+def month_qs(period: Period, field: str) -> list[Q]:
     """Rows in each month of ``period`` (clipped to the period)."""
     return [
         Period("custom", max(month, period.start), min(_add_months(month, 1) - DAY, period.end)).q(field)
@@ -1057,7 +1057,7 @@ def _cadre_counts_live(access: Access, area: Area, chosen: list[int], period: Pe
         .annotate(
             visits=count_where(IN_PERSON),
             flagged=count_where(ANY_FLAG),
-            **{f"m{i}": count_where(IN_PERSON & q) for i, q in enumerate(_month_qs(period, "visited_at"))},
+            **{f"m{i}": count_where(IN_PERSON & q) for i, q in enumerate(month_qs(period, "visited_at"))},
         ),
         "cadre_id",
     )
@@ -1220,12 +1220,12 @@ def _concerns_live(access: Access, area: Area, children: list[Region], period: P
         for row in area.filter(in_period, "village__path").values("category_id").annotate(**measures)
     }
     trend_period = Period("custom", trend_months[0], period.end)
-    month_qs = _month_qs(trend_period, "raised_at")
+    in_months = month_qs(trend_period, "raised_at")
     trend = {
-        row.pop("category_id"): [row[f"m{i}"] for i in range(len(month_qs))]
+        row.pop("category_id"): [row[f"m{i}"] for i in range(len(in_months))]
         for row in area.filter(rows.filter(trend_period.q("raised_at")), "village__path")
         .values("category_id")
-        .annotate(**{f"m{i}": count_where(q) for i, q in enumerate(month_qs)})
+        .annotate(**{f"m{i}": count_where(q) for i, q in enumerate(in_months)})
     }
     return cells, totals, trend
 
@@ -1251,7 +1251,7 @@ def monthly_trend(access: Access, region: Region | None, *, months: int = 12, no
     trend_period = Period("custom", firsts[0], _add_months(firsts[-1], 1) - DAY)
     visits = area.filter(
         Visit.objects.visible_to(access).in_person().filter(trend_period.q("visited_at")), "village__path"
-    ).aggregate(**{f"m{i}": count_where(q) for i, q in enumerate(_month_qs(trend_period, "visited_at"))})
+    ).aggregate(**{f"m{i}": count_where(q) for i, q in enumerate(month_qs(trend_period, "visited_at"))})
     ends = [min(start_of_day(_add_months(first, 1)), now) for first in firsts]
     overdue = area.filter(Commitment.objects.visible_to(access), "village__path").aggregate(
         **{f"m{i}": count_where(overdue_at_q(end)) for i, end in enumerate(ends)}

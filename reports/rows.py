@@ -18,11 +18,13 @@ list counts its rows up to ``COUNT_SHOWN`` and pages those (``listing_page``): a
 opens a list that says "more than" that.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import BooleanField, Case, Count, Min, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -54,6 +56,8 @@ class Listing:
     # A ratio's denominator: its part "yes" is the numerator, whose rows are marked ``counted``,
     # and "no" the rest.
     ratio: bool = False
+    # What each row of a page is given to show, if anything (``rows(page_rows)``).
+    present: Callable[[list], None] | None = None
 
 
 def ratio_listing(rows: QuerySet, numerator: Q) -> Listing:
@@ -143,6 +147,8 @@ def listing_page(
         shown = shown.annotate(counted=_flag(listing.parts["yes"]))
     by_pk = {row.pk: row for row in shown}
     page.object_list = [by_pk[pk] for pk in ids]
+    if listing.present:
+        listing.present(page.object_list)
     return page, tally
 
 
@@ -182,6 +188,46 @@ def cadre_choice(
         return None
     chosen = figures.cadres_in(access, region=region, unit=unit, cadres=[cadre] if cadre is not None else None)
     return chosen.order_by().values("pk")
+
+
+def cadre_month_rows(
+    access: Access, *, region: Region | None, period: Period, cadres: QuerySet | None = None, now: datetime
+) -> Listing:
+    """The cadres of a unit's or a cadre's row (all those the table by unit sums, without one),
+    each with their in-person visits in the region in every month of the period begun by
+    ``now``: the rows behind regularity (months with a visit ÷ cadres × months) and burst share
+    (each cadre's busiest month's visits ÷ their visits). Those with a visit in every month are
+    the part "yes"."""
+    if cadres is None:
+        cadres = figures.cadres_in(access, region=region).order_by().values("pk")
+    visits = in_area(Visit.objects.visible_to(access), access, region, "village__path").filter(figures.IN_PERSON)
+    begun = figures.months_begun(period, now)
+    months = {
+        f"month_{month:%Y%m}": (month, q)
+        for month, q in zip(period.months(), figures.month_qs(period, "visited_at"), strict=True)
+        if month in begun
+    }
+    rows = (
+        Cadre.objects.filter(pk__in=cadres)
+        .annotate(**{name: _visits_of(visits.filter(q)) for name, (_month, q) in months.items()})
+        .select_related("unit")
+        .order_by("unit__name", "name", "pk")
+    )
+
+    def present(cadres: list[Cadre]) -> None:
+        for cadre in cadres:
+            cadre.months = [(month, getattr(cadre, name)) for name, (month, _q) in months.items()]
+            counts = [n for _month, n in cadre.months]
+            cadre.regularity = figures.Ratio(sum(1 for n in counts if n), len(counts))
+            cadre.burst_share = figures.Ratio(max(counts, default=0), sum(counts))
+
+    return Listing(rows, {"yes": Q(**{f"{name}__gt": 0 for name in months})}, ratio=True, present=present)
+
+
+def _visits_of(visits: QuerySet) -> Coalesce:
+    """How many of ``visits`` the cadre of each row made (a subquery by the row's cadre)."""
+    counted = visits.filter(cadre=OuterRef("pk")).order_by().values("cadre").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 # --- pledges: on-time fulfilment, reopen rate, satisfaction, confirmation -------------------------

@@ -58,6 +58,11 @@ class VisitRowsForm(CadreRowsForm):
     part = "heavy"
 
 
+class CadreMonthRowsForm(CadreRowsForm):
+    regular = ratio_field(_("Months with a visit"), _("A visit in every month"), _("A month without a visit"))
+    part = "regular"
+
+
 class PledgeRowsForm(CadreRowsForm):
     on_time = ratio_field(_("Fulfilled on time"), _("Confirmed by the due date"), _("Not confirmed by the due date"))
     part = "on_time"

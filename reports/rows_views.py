@@ -18,6 +18,7 @@ from . import dashboard, rows
 from .dashboard_views import readers_only
 from .rows_forms import (
     CadreAssignmentRowsForm,
+    CadreMonthRowsForm,
     ConfirmationRowsForm,
     PairingRowsForm,
     PetitionRowsForm,
@@ -129,6 +130,13 @@ dashboard_visits = _rows_view(
     "reports/rows_visits.html",
     lambda data: _("Visits with an integrity flag") if data.get("flagged") else _("In-person visits"),
     options=("flagged",),
+)
+dashboard_cadre_months = _rows_view(
+    CadreMonthRowsForm,
+    rows.cadre_month_rows,
+    "reports/rows_cadre_months.html",
+    gettext_lazy("In-person visits by month"),
+    at_now=True,
 )
 dashboard_pledges = _rows_view(
     PledgeRowsForm, rows.pledge_rows, "reports/rows_pledges.html", gettext_lazy("Pledges due")

@@ -296,6 +296,7 @@ MATRIX |= {
             "dashboard_confirmations",
             "dashboard_villages",
             "dashboard_cadre_assignments",
+            "dashboard_cadre_months",
             "dashboard_pairings",
             "dashboard_petitions",
         )

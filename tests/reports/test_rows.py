@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from cadres.models import Pairing
 from casework.models import CommitmentTransition, PetitionEvent
+from reports.figures import Ratio
 from reports.rows import PAGE_SIZE
 from tests import factories as f
 from tests.reports.test_figures_dashboard import NOW, at, small  # noqa: F401 - ``small`` is a fixture
@@ -42,6 +43,7 @@ LISTS = {
     )
 }
 LIST_MOST = 20
+CADRE_MONTHS = reverse("dashboard_cadre_months")
 
 
 @pytest.fixture
@@ -65,9 +67,12 @@ def listed(client, url: str):
     return response
 
 
-def check(client, url: str, value: str, fraction_text: str = "") -> bool:
-    """Whether ``url`` is one of these lists; if so, that it holds the rows the number counts."""
+def check(client, url: str, value: str, fraction_text: str = "", column: str = "") -> bool:
+    """Whether ``url`` is one of these lists; if so, that it holds the rows the number counts
+    (``column``: the table's column the number is in)."""
     path = url.split("?")[0]
+    if path == CADRE_MONTHS:
+        return check_cadre_months(client, url, column, fraction_text)
     if path not in LISTS:
         return False
     response = listed(client, url)
@@ -84,6 +89,21 @@ def check(client, url: str, value: str, fraction_text: str = "") -> bool:
         assert value == f"{sum(row.companions for row in rows) / len(rows):.1f}", url
     else:
         assert response.context["page"].paginator.count == int(value), url
+    return True
+
+
+def check_cadre_months(client, url: str, column: str, fraction_text: str) -> bool:
+    """The cadres behind a regularity or burst share (``column``): their months' visits add up
+    to its numerator and denominator; those with a visit in every month are the part "yes"."""
+    response = listed(client, url)
+    cadres, tally = response.context["page"].object_list, response.context["tally"]
+    assert response.context["page"].paginator.count == len(cadres), url  # all on one page here
+    total = Ratio(0, 0)
+    for cadre in cadres:
+        total += getattr(cadre, column)
+    assert (total.numerator, total.denominator) == fraction(fraction_text), (url, column)
+    regular = [cadre for cadre in cadres if all(visits for _month, visits in cadre.months)]
+    assert tally["yes"] == len(regular) and all(cadre.counted for cadre in regular), url
     return True
 
 
@@ -104,7 +124,7 @@ def linked_numbers(client, url: str, query: dict) -> list[str]:
     for table in tables:
         for row in table.rows + ([table.footer] if table.footer else []):
             for column, cell in zip(table.columns, row, strict=True):
-                if cell.url and check(client, cell.url, cell.text, cell.title):
+                if cell.url and check(client, cell.url, cell.text, cell.title, column.key):
                     checked.append(f"{table.key}:{column.key}")
     return checked
 
@@ -141,6 +161,10 @@ def test_every_number_of_a_supervisors_dashboard_opens_exactly_its_rows(client, 
         "regions:villages_covered",
         "units:coverage",
         "cadres:coverage",
+        "units:regularity",
+        "units:burst_share",
+        "cadres:regularity",
+        "cadres:burst_share",
     } <= set(checked)
     assert {"units:flagged", "cadres:flagged"} <= set(checked)
 
@@ -480,9 +504,21 @@ NAMES = [
     "dashboard_confirmations",
     "dashboard_villages",
     "dashboard_cadre_assignments",
+    "dashboard_cadre_months",
     "dashboard_pairings",
     "dashboard_petitions",
 ]
+
+
+def test_an_empty_part_of_a_list_says_so_with_its_count(client, march):
+    client.force_login(march.supervisor)
+
+    # Cadre Zhang of unit A visited in March: no cadre of the unit went a month without a visit.
+    response = client.get(CADRE_MONTHS, MARCH | {"unit": march.unit_a.pk, "regular": "no"})
+
+    html = response.content.decode()
+    assert response.context["tally"] == {"all": 1, "yes": 1, "no": 0}
+    assert 'data-testid="count-no">0<' in html and 'data-testid="no-rows"' in html
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -633,13 +669,15 @@ def more_of_everything(world, n: int, *, elsewhere: bool = False):
         ("dashboard_villages", {"assigned": "yes"}, 1),
         ("dashboard_cadre_assignments", {}, 1),
         ("dashboard_pairings", {"visited": "yes"}, 1),
+        # A row a cadre: the unit that more_of_everything adds cadres to.
+        ("dashboard_cadre_months", {"unit": lambda world: world.idle.unit_id}, 1),
         ("dashboard_petitions", {"figure": "registered"}, 1),
     ],
 )
 def test_the_lists_take_a_fixed_number_of_queries(client, march, django_assert_num_queries, name, query, rows_each):
     client.force_login(march.supervisor)
     client.get(DASHBOARD)
-    query = MARCH | {"unit": march.unit_a.pk} | query
+    query = MARCH | {"unit": march.unit_a.pk} | {key: value(march) if callable(value) else value for key, value in query.items()}
     more_of_everything(march, 1)
     with CaptureQueriesContext(connection) as queries:
         before = client.get(reverse(name), query).context["page"].paginator.count
