@@ -13,7 +13,7 @@ from households.models import Region
 
 from .dashboard import HOUSEHOLD_SORTS, dashboard_regions
 from .figures import Period
-from .forms import OverdueFilterForm, Select
+from .forms import OverdueFilterForm, Select, row_id
 
 # Dates outside these years are typing mistakes (and the previous period of year 1 does not exist).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -99,9 +99,18 @@ class HouseholdListForm(PeriodForm):
     )
 
 
+class IdChoiceField(forms.ModelChoiceField):
+    """A row chosen by its id, given as ASCII digits only."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and row_id(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 def _carried(queryset, refusal):
     """A choice the page carries along unseen, from a link (a region, a unit)."""
-    return forms.ModelChoiceField(
+    return IdChoiceField(
         queryset=queryset, required=False, widget=forms.HiddenInput, error_messages={"invalid_choice": refusal}
     )
 

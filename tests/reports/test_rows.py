@@ -577,6 +577,16 @@ def test_a_bad_filter_is_refused_next_to_its_field_with_no_rows(client, march, n
     assert "page" not in response.context
 
 
+def test_an_id_in_other_digits_is_refused_rather_than_read_as_another_row(client, march):
+    client.force_login(march.supervisor)
+    arabic_indic = "".join(chr(0x660 + int(digit)) for digit in str(march.cadre.pk))  # int() reads it
+
+    response = client.get(reverse("dashboard_visits"), {"cadre": arabic_indic})
+
+    assert response.status_code == 400
+    assert "Choose a cadre within your scope." in response.context["form"].errors["cadre"]
+
+
 def test_a_bad_part_is_refused(client, march):
     client.force_login(march.supervisor)
 
