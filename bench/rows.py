@@ -1,5 +1,6 @@
 """The lists behind the dashboard's numbers on the seed_scale city: server time of each list's
-first page for the whole city and for its first township, by quarter, with its SQL statements.
+first page for the whole city and for its first township, by quarter, with its SQL statements
+(and those of one of the township's units).
 
 Read only: the viewer is a supervisor of the whole city made up for the run (an ``Access``, no
 account or scope is written), and each view is called directly with a request of its own (no
@@ -44,12 +45,14 @@ LISTS = {
     "codes offered": (rows_views.dashboard_confirmations, {}),
     "villages": (rows_views.dashboard_villages, {}),
     "cadres of the units": (rows_views.dashboard_cadre_assignments, {}),
+    "all units' cadres' visits by month": (rows_views.dashboard_cadre_months, {"listed": "on"}),
     "petition cases": (rows_views.dashboard_petitions, {}),
 }
 UNIT_LISTS = {
     "a unit's visits": (rows_views.dashboard_visits, {}),
     "a unit's flagged visits": (rows_views.dashboard_visits, {"flagged": "on"}),
     "a unit's paired households": (rows_views.dashboard_pairings, {}),
+    "a unit's cadres' visits by month": (rows_views.dashboard_cadre_months, {}),
 }
 
 

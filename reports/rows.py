@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import BooleanField, Case, Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -202,32 +201,29 @@ def cadre_month_rows(
         cadres = figures.cadres_in(access, region=region).order_by().values("pk")
     visits = in_area(Visit.objects.visible_to(access), access, region, "village__path").filter(figures.IN_PERSON)
     begun = figures.months_begun(period, now)
-    months = {
-        f"month_{month:%Y%m}": (month, q)
-        for month, q in zip(period.months(), figures.month_qs(period, "visited_at"), strict=True)
-        if month in begun
-    }
-    rows = (
-        Cadre.objects.filter(pk__in=cadres)
-        .annotate(**{name: _visits_of(visits.filter(q)) for name, (_month, q) in months.items()})
-        .select_related("unit")
-        .order_by("unit__name", "name", "pk")
-    )
+    months = [
+        (month, q) for month, q in zip(period.months(), figures.month_qs(period, "visited_at"), strict=True) if month in begun
+    ]
+    rows = Cadre.objects.filter(pk__in=cadres).select_related("unit").order_by("unit__name", "name", "pk")
+    every_month = Q(*(Exists(visits.filter(q, cadre=OuterRef("pk"))) for _month, q in months))
 
-    def present(cadres: list[Cadre]) -> None:
-        for cadre in cadres:
-            cadre.months = [(month, getattr(cadre, name)) for name, (month, _q) in months.items()]
-            counts = [n for _month, n in cadre.months]
-            cadre.regularity = figures.Ratio(sum(1 for n in counts if n), len(counts))
-            cadre.burst_share = figures.Ratio(max(counts, default=0), sum(counts))
+    def present(shown: list[Cadre]) -> None:
+        """Each cadre's visits a month, counted for the page's cadres alone (in one query)."""
+        slot = Case(*(When(q, then=Value(i)) for i, (_month, q) in enumerate(months)), default=Value(-1))
+        counts = {
+            (row["cadre_id"], row["slot"]): row["n"]
+            for row in visits.filter(period.q("visited_at"), cadre__in=[cadre.pk for cadre in shown])
+            .order_by()
+            .values("cadre_id", slot=slot)
+            .annotate(n=Count("pk"))
+        }
+        for cadre in shown:
+            cadre.months = [(month, counts.get((cadre.pk, i), 0)) for i, (month, _q) in enumerate(months)]
+            visited = [n for _month, n in cadre.months]
+            cadre.regularity = figures.Ratio(sum(1 for n in visited if n), len(visited))
+            cadre.burst_share = figures.Ratio(max(visited, default=0), sum(visited))
 
-    return Listing(rows, {"yes": Q(**{f"{name}__gt": 0 for name in months})}, ratio=True, present=present)
-
-
-def _visits_of(visits: QuerySet) -> Coalesce:
-    """How many of ``visits`` the cadre of each row made (a subquery by the row's cadre)."""
-    counted = visits.filter(cadre=OuterRef("pk")).order_by().values("cadre").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
+    return Listing(rows, {"yes": every_month}, ratio=True, present=present)
 
 
 # --- pledges: on-time fulfilment, reopen rate, satisfaction, confirmation -------------------------
