@@ -3,6 +3,7 @@ open a household; the charts are drawn by the vendored library, with no console 
 request leaving the app; a table sorts by a column."""
 
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,14 @@ def test_a_supervisor_drills_down_from_their_county_to_a_household(page, live_se
     page.get_by_test_id("total-concerns").get_by_role("link").last.click()  # Housing
     expect(page.get_by_test_id("concern-row")).to_have_count(1)
     expect(page.get_by_test_id("concerns")).to_contain_text("Housing")
+    page.go_back()
+
+    # A unit's regularity opens its cadres' in-person visits month by month.
+    unit_a = page.get_by_test_id("row-units").filter(has_text="Unit A")
+    unit_a.locator("td").nth(3).get_by_role("link").click()  # visits, on time, coverage, regularity
+    expect(page.get_by_test_id("rows-title")).to_contain_text("Unit A")
+    expect(page.get_by_test_id("row").filter(has_text="Cadre Zhang")).to_have_count(1)
+    expect(page.get_by_test_id("row").filter(has_text="Cadre Zhang").get_by_test_id("regularity")).to_have_text(re.compile(r"^\d+ / \d+$"))
     page.go_back()
 
     # Down to township 1, then to village 1.
