@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre
 from casework.models import Commitment, PetitionCase
-from households.access import Access, path_q
+from households.access import Access, id_from, path_q
 from households.models import Region
 from visits.models import Visit
 
@@ -103,10 +103,10 @@ def _lookup(queryset, where: Access, error, **lookup):
 
 
 def _number(value: str, error) -> int:
-    value = value.strip().lstrip("#")
-    if not value.isdigit() or len(value) > 18:
+    number = id_from(value.strip().lstrip("#"))
+    if number is None:
         raise ValidationError(error, code="invalid")
-    return int(value)
+    return number
 
 
 class FindingForm(forms.Form):
@@ -139,7 +139,8 @@ class FindingForm(forms.Form):
         value = self.cleaned_data["cadre"].strip()
         if not value:
             return None
-        lookup = {"pk": int(value.lstrip("#"))} if value.lstrip("#").isdigit() else {"user__username": value}
+        number = id_from(value.lstrip("#"))
+        lookup = {"pk": number} if number is not None else {"user__username": value}
         return _lookup(Cadre.objects.select_related("unit"), self.where, self.missing, **lookup)
 
     def clean_commitment(self):

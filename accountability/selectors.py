@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Cadre, Unit
 from casework.models import Commitment, PetitionCase
-from households.access import Access, path_q
+from households.access import Access, id_from, path_q
 from households.models import Region
 from visits.models import Visit
 
@@ -168,7 +168,7 @@ def finding_candidates(report: SupervisionReport, text: str) -> dict:
     if not text:
         return {}
     where = region_access(((report.region.path, report.unit_id),), report.region, kind="supervision")
-    number = int(text.lstrip("#")) if text.lstrip("#").isdigit() else None
+    number = id_from(text.lstrip("#"))
     by_id = Q(pk=number) if number is not None else Q(pk__in=[])
     return {
         "cadres": list(
@@ -267,17 +267,19 @@ def action_subject(access: Access, *, cadre: str = "", unit: str = ""):
     when it is not in their inspection scope; (None, None) when none is named."""
     where = Access(user_id=None, inspection=access.inspection)
     if cadre:
-        if cadre.isdigit() and int(cadre) != access.cadre_id:
+        number = id_from(cadre)
+        if number is not None and number != access.cadre_id:
             try:
-                return Cadre.objects.select_related("unit").get_visible_or_404(where, pk=int(cadre)), None
+                return Cadre.objects.select_related("unit").get_visible_or_404(where, pk=number), None
             except Http404:
                 pass
         return None, _("No cadre with number %(value)s in your inspection scope.") % {"value": cadre[:20]}
     if unit:
         paths = [path for path, _unit in access.inspection]
+        number = id_from(unit)
         found = (
-            unit.isdigit()
-            and Unit.objects.filter(path_q("region__path", paths), pk=int(unit)).select_related("region").first()
+            number is not None
+            and Unit.objects.filter(path_q("region__path", paths), pk=number).select_related("region").first()
         )
         if found:
             return found, None

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cadres.models import Cadre, Unit
 from casework.views import place_errors
-from households.access import Access
+from households.access import Access, id_from
 
 from . import selectors, services
 from .forms import (
@@ -49,7 +49,8 @@ def _run(form, service):
 
 def _ids(values) -> list[int]:
     """Ids from query parameters given repeated or comma-separated; anything else is dropped."""
-    return [int(part) for value in values for part in value.split(",") if part.strip().isdigit()][:200]
+    ids = (id_from(part.strip()) for value in values for part in value.split(","))
+    return [number for number in ids if number is not None][:200]
 
 
 def _bad_filter(request, allowed, name) -> bool:
@@ -277,7 +278,7 @@ def action_list(request):
         if _bad_filter(request, allowed, name)
     ]
     cadre = request.GET.get("cadre", "")
-    if cadre and not cadre.isdigit():
+    if cadre and id_from(cadre) is None:
         bad.append("cadre")
     if bad:
         messages.error(request, _("Unknown filter value: showing every action."))

@@ -58,6 +58,14 @@ class Access:
         return tuple(roles)
 
 
+def id_from(value) -> int | None:
+    """The id a request's parameter names, or None when it names none. Ids are ASCII digits that
+    fit a bigint: Python's int() also reads "²" (and fails) or "١" (as 1, another row), and a
+    longer number fails in the database rather than in the form."""
+    value = str(value)
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def path_q(lookup: str, paths) -> Q:
     """``Q`` matching rows whose region path (at ``lookup``) lies under any of ``paths``."""
     q = Q(pk__in=[])

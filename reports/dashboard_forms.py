@@ -8,12 +8,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Unit
-from households.access import Access
+from households.access import Access, id_from
 from households.models import Region
 
 from .dashboard import HOUSEHOLD_SORTS, dashboard_regions
 from .figures import Period
-from .forms import OverdueFilterForm, Select, row_id
+from .forms import OverdueFilterForm, Select
 
 # Dates outside these years are typing mistakes (and the previous period of year 1 does not exist).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -103,7 +103,7 @@ class IdChoiceField(forms.ModelChoiceField):
     """A row chosen by its id, given as ASCII digits only."""
 
     def to_python(self, value):
-        if value not in self.empty_values and row_id(value) is None:
+        if value not in self.empty_values and id_from(value) is None:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 

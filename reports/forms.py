@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Category
-from households.access import Access, path_q
+from households.access import Access, id_from, path_q
 from households.models import Region
 
 from . import figures
@@ -60,14 +60,6 @@ class BoundField(forms.BoundField):
         return attrs
 
 
-def row_id(value) -> int | None:
-    """The id a query parameter names, or None when it names none (ids are ASCII digits and fit
-    PostgreSQL's bigint: anything else would fail in the database, not in the form; and Python
-    reads "١" as 1, which would choose another row)."""
-    value = str(value)
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
-
 class ListedRegionField(forms.ModelChoiceField):
     """A region among those the form lists (``listed``, by id), found there instead of by a query
     of its own: the form lists the chosen region whenever it is in the viewer's scope."""
@@ -77,7 +69,7 @@ class ListedRegionField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        region = self.listed.get(row_id(value))
+        region = self.listed.get(id_from(value))
         if region is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
         return region
@@ -132,7 +124,7 @@ class OverdueFilterForm(forms.Form):
         # scope's regions and their children, and the children of the region chosen, to drill down.
         roots = Q(parent__isnull=True) if access.is_admin else Q(path__in=access.scope_paths)
         listed = Q(pk__in=in_scope.filter(roots).values("pk")) | Q(parent__in=in_scope.filter(roots).values("pk"))
-        if chosen := row_id(self.data.get("region", "")):
+        if chosen := id_from(self.data.get("region", "")):
             listed |= Q(pk=chosen) | Q(parent_id=chosen)
         options = list(in_scope.filter(listed).order_by("path").only("pk", "name", "level", "path"))
         self.fields["region"].listed = {region.pk: region for region in options}

@@ -29,7 +29,7 @@ from django.utils.functional import cached_property
 
 from cadres.models import Cadre, ContactPoint, Pairing, Posting
 from casework.models import Commitment, CommitmentTransition, PetitionCase, ResidentCode
-from households.access import Access
+from households.access import Access, id_from
 from households.models import Household, Region
 from visits.models import Visit
 
@@ -130,11 +130,8 @@ def listing_page(
     paginator = _CountedPaginator(
         chosen.values_list("pk", flat=True), size, count=COUNT_SHOWN if more else count, more=more
     )
-    if not page:
-        number = 1
-    elif page.isascii() and page.isdigit():  # not "²" nor "١", digits to Python's int()
-        number = int(page)
-    else:
+    number = id_from(page) if page else 1
+    if number is None:
         raise NoSuchPage(paginator.num_pages)
     try:
         page = paginator.page(number)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accountability import selectors as accountability_selectors
 from accountability import services as accountability_services
+from households.access import id_from
 
 from . import exports, permissions, selectors, services
 from .models import ExportAudit, ExportFormat, ExportJob, OverdueSnapshot
@@ -232,8 +233,8 @@ def snapshot_attach(request, pk):
     snapshot = OverdueSnapshot.objects.select_related("created_by__cadre").get_visible_or_404(request.access, pk=pk)
     if not request.access.is_inspector:
         return permissions.forbidden(request, _("Snapshots are attached to accountability actions by discipline inspectors."))
-    chosen = request.POST.get("action", "")
-    action = chosen.isdigit() and accountability_selectors.attachable_actions(request.access).filter(pk=chosen).first()
+    chosen = id_from(request.POST.get("action", ""))
+    action = chosen is not None and accountability_selectors.attachable_actions(request.access).filter(pk=chosen).first()
     if not action:
         return _snapshot_page(request, snapshot, error=_("Choose an accountability action of your inspection scope."), status=400)
     try:

@@ -14,7 +14,7 @@ from cadres.models import Cadre, ContactPoint, Pairing, Posting
 from casework.calendar import WorkingCalendar, close_of_business
 from casework.models import Category, Concern, PetitionCase, Urgency
 from casework.services import deadline_latest
-from households.access import Access
+from households.access import Access, id_from
 from households.models import Household, Region
 
 from .models import Visit
@@ -184,7 +184,7 @@ class VisitForm(forms.Form):
 
 
 def _chosen_pk(value) -> int | None:
-    return int(value) if value not in (None, "") and str(value).isdigit() else None
+    return None if value is None else id_from(value)
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

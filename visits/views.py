@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from cadres.selectors import cadre_responsibilities, scope_summaries
 from casework.calendar import WorkingCalendar
 from casework.services import deadline_table
+from households.access import id_from
 from households.models import Household
 
 from . import selectors
@@ -69,8 +70,8 @@ def visit_new(request):
     form_kwargs = {"access": access, "my_households": lambda: selectors.my_households(access)}
     initial = {}
     if household_id := request.GET.get("household", ""):
-        if household_id.isdigit():
-            initial["household"] = Household.objects.get_visible_or_404(access, pk=household_id).pk
+        if (number := id_from(household_id)) is not None:
+            initial["household"] = Household.objects.get_visible_or_404(access, pk=number).pk
     form = VisitForm(request.POST or None, request.FILES or None, initial=initial, **form_kwargs)
     concerns = ConcernFormSet(request.POST or None, prefix="concerns", form_kwargs={"access": access, "calendar": calendar})
     valid = request.method == "POST" and form.is_valid() & concerns.is_valid()
