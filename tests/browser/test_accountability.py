@@ -11,19 +11,13 @@ from playwright.sync_api import expect
 
 from accountability.models import AccountabilityAction, SupervisionReport
 from tests import factories as f
+from tests.browser.helpers import open_menu, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 360, "height": 740}
 
 
-def sign_in(page, base_url, username):
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base_url}])
-    page.goto(f"{base_url}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f.PASSWORD)
-    page.locator("form button[type=submit]").first.click()
 
 
 def shot(page, name):
@@ -100,7 +94,7 @@ def test_a_supervisor_issues_a_report_and_it_becomes_read_only(page, live_server
     page.set_viewport_size(PHONE)
 
     sign_in(page, live_server.url, "supervisor")
-    page.locator(".navbar-toggler").click()
+    open_menu(page)
     page.get_by_test_id("nav-supervision").click()
     page.get_by_test_id("new-report").click()
     page.fill("input[name=title]", "Township 1, autumn check")

@@ -10,19 +10,13 @@ from playwright.sync_api import expect
 
 from casework.models import Commitment, CommitmentRequest, DeadlinePolicy, Urgency
 from tests import factories as f
+from tests.browser.helpers import open_menu, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 360, "height": 740}
 
 
-def sign_in(page, base_url, username):
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base_url}])
-    page.goto(f"{base_url}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f.PASSWORD)
-    page.locator("form button[type=submit]").first.click()
 
 
 def fits_the_phone(page):
@@ -60,7 +54,7 @@ def test_a_cadre_asks_for_more_time_and_the_supervisor_approves_it_in_one_click(
 
     # The supervisor opens Approvals and approves it in one click.
     sign_in(page, live_server.url, "supervisor")
-    page.locator(".navbar-toggler").click()
+    open_menu(page)
     page.get_by_test_id("nav-approvals").click()
     request = CommitmentRequest.objects.get()
     item = page.get_by_test_id(f"request-{request.pk}")

@@ -5,6 +5,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import factories as f
+from tests.browser.helpers import open_menu
 from tests.visits.test_photos import jpeg_with_gps
 from visits.models import Visit, VisitPhoto
 from visits.photos import MAX_SIDE
@@ -20,6 +21,7 @@ def open_the_form_as_the_cadre(page, live_server, *, cached=False):
     page.fill("input[name=username]", "cadre")
     page.fill("input[name=password]", f.PASSWORD)
     page.locator("form button[type=submit]").first.click()
+    expect(page.locator("input[name=password]")).to_have_count(0)  # signed in before going on
     page.goto(f"{live_server.url}/visits/new/")
     if cached:
         page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
@@ -108,7 +110,7 @@ def test_signing_out_warns_about_unsent_visits_then_clears_them(page, context, l
         dialog.accept()
 
     page.on("dialog", accept)
-    page.locator(".navbar-toggler").click()
+    open_menu(page)
     page.locator("form[data-logout] button").click()
     expect(page.locator("input[name=username]")).to_be_visible()
     assert len(warnings) == 1 and "1" in warnings[0]

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from reports.models import ExportAudit
 from tests import factories as f
+from tests.browser.helpers import open_menu, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,12 +24,6 @@ def fits_the_phone(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def sign_in(page, base_url, username):
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base_url}])
-    page.goto(f"{base_url}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f.PASSWORD)
-    page.locator("form button[type=submit]").first.click()
 
 
 def overdue(world, household, text, days):
@@ -46,7 +41,7 @@ def test_the_inspector_filters_the_report_and_downloads_xlsx_and_pdf(page, live_
     page.set_viewport_size(PHONE)
 
     sign_in(page, live_server.url, "inspector")
-    page.locator(".navbar-toggler").click()
+    open_menu(page)
     page.get_by_test_id("nav-overdue-report").click()
     expect(page.get_by_test_id("overdue-row")).to_have_count(2)
     fits_the_phone(page)
