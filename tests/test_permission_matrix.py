@@ -17,6 +17,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.reports.test_rows import NAMES as ROW_LISTS
+
 ROLES = ("anonymous", "cadre", "supervisor", "inspector", "outsider", "admin")
 SIGNED_IN = ROLES[1:]
 
@@ -288,18 +290,7 @@ MATRIX |= {
     # (``?region=``; one outside it is 404).
     **{
         name: (Row(READERS), Row(DASHBOARD_REGION, objects=REGIONS, data=lambda w, region: {"region": region}))
-        for name in (
-            "dashboard_visits",
-            "dashboard_pledges",
-            "dashboard_pledge_changes",
-            "dashboard_ratings",
-            "dashboard_confirmations",
-            "dashboard_villages",
-            "dashboard_cadre_assignments",
-            "dashboard_cadre_months",
-            "dashboard_pairings",
-            "dashboard_petitions",
-        )
+        for name in ROW_LISTS
     },
     # A petition case, read only: the scopes over its village and its owning leader.
     "petition_detail": Row(scoped(), objects={"in": lambda w: _petition(w, "in"), "out": lambda w: _petition(w, "out")}),
