@@ -711,26 +711,19 @@ class Dashboard:
 
 def dashboard(access: Access, region: Region | None, period: Period, *, now: datetime, period_query: str) -> Dashboard:
     """Everything the dashboard of ``region`` (None: the viewer's whole scope) shows for ``period``."""
-    previous = period.previous()
-    with figures.refreshes_read_once():
-        area = figures.area_figures(access, region, period, now=now)
-        before = figures.area_figures(access, region, previous, now=now)
-        children = figures.child_area_figures(access, region, period, now=now)
-        summary = figures.concerns_by_category(access, region, period)
-        trend = figures.monthly_trend(access, region, now=now)
-        units = figures.unit_figures(access, period, now=now, region=region)
+    shown = figures.dashboard_figures(access, region, period, now=now)
     page = Dashboard(
         region=region,
         trail=trail(access, region),
         period=period,
-        previous=previous,
+        previous=period.previous(),
         now=now,
-        tiles=area_tiles(region, area, before, period_query=period_query),
-        regions=region_table(children, period_query=period_query),
-        concerns=concern_table(region, summary, period_query=period_query),
-        units=unit_table(units, region, period_query=period_query),
-        charts=chart_data(area, children, trend, summary),
-        rolled_up_at=area.as_of,
+        tiles=area_tiles(region, shown.area, shown.before, period_query=period_query),
+        regions=region_table(shown.children, period_query=period_query),
+        concerns=concern_table(region, shown.concerns, period_query=period_query),
+        units=unit_table(shown.units, region, period_query=period_query),
+        charts=chart_data(shown.area, shown.children, shown.trend, shown.concerns),
+        rolled_up_at=shown.area.as_of,
     )
     if region is not None and region.is_village:
         page.households = FirstPage.of(household_rows(access, region, period), HOUSEHOLDS_PAGE_SIZE)

@@ -511,13 +511,6 @@ class Area:
             output_field=CharField(),
         )
 
-    def own_rows(self, rows: QuerySet) -> QuerySet:
-        """``rows`` kept per region at every level (``RegionPeriod``, ``UnitRegionPeriod``): the
-        rows of the area's own regions (the roots for an administrator), which hold the rows under
-        them."""
-        rows = rows.order_by()
-        return rows.filter(region__parent__isnull=True) if self.paths is None else rows.filter(region__path__in=self.paths)
-
     def tally(self, rows: QuerySet, lookup: str, **aggregates) -> dict[str, dict]:
         """``aggregates`` over ``rows`` in the area, per key (absent keys had no rows)."""
         rows = self.filter(rows, lookup)
@@ -570,8 +563,13 @@ def child_area_figures(
     access: Access, region: Region | None, period: Period, *, now: datetime
 ) -> list[tuple[Region, AreaFigures]]:
     """The figures of each child region of ``region`` (None: of each root of the viewer's scope)."""
-    children = child_regions(access, region)
-    figures = _area_figures(access, Area.split(children), period, now=now)
+    return _child_area_figures(access, child_regions(access, region), period, now=now)
+
+
+def _child_area_figures(
+    access: Access, children: list[Region], period: Period, *, now: datetime, read: "RolledUp | None" = None
+) -> list[tuple[Region, AreaFigures]]:
+    figures = _area_figures(access, Area.split(children), period, now=now, read=read)
     return [(child, figures[child.path]) for child in children]
 
 
@@ -618,12 +616,27 @@ def refreshes_read_once():
         _refreshes.reset(token)
 
 
-def _area_figures(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, AreaFigures]:
-    as_of = None
-    if period.is_calendar and rollups_cover(access, area):
-        # The overdue count and aging come from the current month's rows.
-        as_of = rolled_up_as_of([period, Period.of("month", timezone.localdate(now))])
-    counts = _area_counts_rolled_up(access, area, period, now=now) if as_of else _area_counts_live(access, area, period, now=now)
+def _area_rollups(access: Access, area: Area, period: Period, now: datetime) -> tuple[list["Period"], datetime | None]:
+    """The periods whose rollups the figures of ``area`` over ``period`` read (the overdue count
+    and aging come from the current month's rows), and when those were computed; ([], None) when
+    the figures are computed live."""
+    if not period.is_calendar or not rollups_cover(access, area):
+        return [], None
+    periods = [period, Period.of("month", timezone.localdate(now))]
+    as_of = rolled_up_as_of(periods)
+    return (periods, as_of) if as_of else ([], None)
+
+
+def _area_figures(
+    access: Access, area: Area, period: Period, *, now: datetime, read: "RolledUp | None" = None
+) -> dict[str, AreaFigures]:
+    """The figures of ``area`` (per child when split); ``read``: rollup rows already read for
+    this and other figures of a page (``dashboard_figures``), holding those of ``area``."""
+    periods, as_of = _area_rollups(access, area, period, now)
+    if as_of:
+        counts = (read or RolledUp.read(area, periods)).area_counts(area, *periods)
+    else:
+        counts = _area_counts_live(access, area, period, now=now)
     return {key: _area_from_counts(counts.get(key, {}), as_of) for key in area.keys()}
 
 
@@ -701,36 +714,96 @@ def _area_counts_live(access: Access, area: Area, period: Period, *, now: dateti
 def of_periods(*periods: "Period") -> Q:
     """Rollup rows of any of ``periods``, said so that an index by region, kind and start reads
     only those periods' rows (an OR alone reads every period's rows of the region, then filters)."""
-    bounds = Q(kind__in={period.kind for period in periods}, start__in={period.start for period in periods})
-    return bounds & Q(*(period.rollup_q() for period in periods), _connector=Q.OR)
+    starts: dict[str, set] = {}
+    for period in periods:
+        starts.setdefault(period.kind, set()).add(period.start)
+    bounds = Q(kind__in=set(starts), start__in={start for kind_starts in starts.values() for start in kind_starts})
+    return bounds & Q(*(Q(kind=kind, start__in=kind_starts) for kind, kind_starts in starts.items()), _connector=Q.OR)
 
 
-def _area_counts_rolled_up(access: Access, area: Area, period: Period, *, now: datetime) -> dict[str, dict]:
-    # Overdue at the refresh, from the current month's rows (a whole city's open pledges cost a
-    # third of a second to count).
-    this_month = Period.of("month", timezone.localdate(now))
-    # The regions' own rows of the two periods, summed here: a few rows a region, where forty
-    # filtered sums cost more to build as SQL than to add up.
-    at_month = {"overdue": "overdue_at_end", **{aging_column(bucket): aging_column(bucket) for bucket in AGING_BUCKETS}}
-    rows = area.own_rows(RegionPeriod.objects.filter(of_periods(period, this_month))).values_list(
-        "region__path", "kind", "start", *VILLAGE_COLUMNS, *at_month.values()
-    )
-    counts: dict[str, dict] = {}
-    for path, kind, start, *values in rows:
-        row = dict(zip([*VILLAGE_COLUMNS, *(f"@{name}" for name in at_month)], values, strict=True))
-        summed = counts.setdefault(path if area.children is not None else "", {})
-        if (kind, start) == (period.kind, period.start):
-            for name in VILLAGE_COLUMNS:
-                summed[name] = summed.get(name, 0) + row[name]
-        if (kind, start) == (this_month.kind, this_month.start):
-            for name in at_month:
-                summed[name] = summed.get(name, 0) + row[f"@{name}"]
-    return merged(
-        counts,
-        area.tally(
-            CadreCoveragePeriod.objects.filter(period.rollup_q()), "region__path", cadres=Sum("cadres"), cadres_covered=Sum("covered")
-        ),
-    )
+# The current month's columns an area's figures take (over any period): the overdue count and
+# its aging at the refresh (a whole city's open pledges cost a third of a second to count).
+AT_MONTH = {"overdue": "overdue_at_end", **{aging_column(bucket): aging_column(bucket) for bucket in AGING_BUCKETS}}
+ROLLED_UP_COLUMNS = [*VILLAGE_COLUMNS, *AT_MONTH.values()]
+
+
+@dataclass
+class RolledUp:
+    """Rollup rows of an area read once, for its figures over several periods and its child
+    regions': each region's own row (``RegionPeriod``, kept at every level) by (path, kind,
+    start), and the cadre coverage of the units under the area by (child path, kind, start) (the
+    child path "" for units in none of the children, or when there are none)."""
+
+    regions: dict
+    coverage: dict
+
+    @classmethod
+    def read(
+        cls,
+        area: Area,
+        periods: list["Period"],
+        *,
+        children: list[Region] | None = None,
+        child_periods: list["Period"] | None = None,
+        coverage: bool = True,
+    ) -> "RolledUp":
+        """The rows of ``area`` over ``periods`` and of each of its ``children`` (those of a split
+        area by default) over ``child_periods`` (by default the same); the cadre coverage over
+        ``periods``, unless not ``coverage``."""
+        children = area.children or () if children is None else children
+        if area.paths is None:  # an administrator's whole scope: the roots (the children, if any)
+            where = Q(region__parent__isnull=True) & of_periods(*periods)
+        else:
+            where = Q(region__path__in=area.paths) & of_periods(*periods)
+            child_periods = periods if child_periods is None else child_periods
+            if children and child_periods:
+                where |= Q(region__path__in=[child.path for child in children]) & of_periods(*child_periods)
+        rows = RegionPeriod.objects.order_by().filter(where)
+        regions = {
+            (path, kind, start): dict(zip(ROLLED_UP_COLUMNS, values, strict=True))
+            for path, kind, start, *values in rows.values_list("region__path", "kind", "start", *ROLLED_UP_COLUMNS)
+        }
+        if not coverage:
+            return cls(regions, {})
+        rows = area.filter(CadreCoveragePeriod.objects.filter(of_periods(*periods)), "region__path")
+        keys = ["kind", "start"]
+        if children:
+            rows, keys = rows.annotate(_key=Area.split(children).key("region__path")), [*keys, "_key"]
+        summed = rows.values(*keys).annotate(cadres=Sum("cadres"), cadres_covered=Sum("covered"))
+        return cls(regions, {(row.pop("_key", "") or "", row.pop("kind"), row.pop("start")): row for row in summed})
+
+    def area_counts(self, area: Area, period: "Period", this_month: "Period") -> dict[str, dict]:
+        """The counts of ``area`` (per child path when split) over ``period``, summed from its
+        regions' own rows: a few rows a region, where forty filtered sums cost more to build as
+        SQL than to add up."""
+        counts = {}
+        for key in area.keys():
+            # With no paths (an administrator's whole scope), the rows read are the roots'.
+            paths = [key] if key else area.paths
+            summed = counts[key] = {}
+            for (path, kind, start), row in self.regions.items():
+                if paths is not None and path not in paths:
+                    continue
+                if (kind, start) == (period.kind, period.start):
+                    for name in VILLAGE_COLUMNS:
+                        summed[name] = summed.get(name, 0) + row[name]
+                if (kind, start) == (this_month.kind, this_month.start):
+                    for name, column in AT_MONTH.items():
+                        summed[name] = summed.get(name, 0) + row[column]
+            for (child, kind, start), row in self.coverage.items():
+                if (kind, start) == (period.kind, period.start) and (not key or child == key):
+                    for name, value in row.items():
+                        summed[name] = summed.get(name, 0) + (value or 0)
+        return counts
+
+    def trend(self, area: Area, firsts: list[date]) -> list[MonthPoint]:
+        """In-person visits and pledges overdue at the end of each month of ``firsts``."""
+        points = {first: MonthPoint(first, 0, 0) for first in firsts}
+        for (path, kind, start), row in self.regions.items():
+            if kind == "month" and start in points and (area.paths is None or path in area.paths):
+                points[start].visits += row["visits"]
+                points[start].overdue += row["overdue_at_end"]
+        return list(points.values())
 
 
 def _area_from_counts(n: dict, as_of: datetime | None) -> AreaFigures:
@@ -1152,12 +1225,19 @@ def _trend_months(last: date, months: int) -> list[date]:
 
 
 def concerns_by_category(
-    access: Access, region: Region | None, period: Period, *, months: int = 12, now: datetime | None = None
+    access: Access,
+    region: Region | None,
+    period: Period,
+    *,
+    months: int = 12,
+    now: datetime | None = None,
+    children: list[Region] | None = None,
 ) -> ConcernSummary:
     """Concerns raised in ``period`` in ``region`` (None: the viewer's scope) by child region and
     category, with distinct households; and each category's concerns per month over the
-    ``months`` months ending with the period's last month (those after ``now``'s have none)."""
-    children = child_regions(access, region)
+    ``months`` months ending with the period's last month (those after ``now``'s have none).
+    ``children``: ``child_regions(access, region)`` when the caller has them already."""
+    children = child_regions(access, region) if children is None else children
     area = Area.of(access, region)
     trend_months = _trend_months(period.end, months)
     this_month = timezone.localdate(now or timezone.now()).replace(day=1)
@@ -1176,27 +1256,26 @@ def concerns_by_category(
 
 
 def _concerns_rolled_up(children: list[Region], roots: list[int], period: Period, trend_months: list[date]):
-    rows = CategoryRegionPeriod.objects.order_by()
-    in_period = rows.filter(kind=period.kind, start=period.start)
-    cells = {
-        (row.region_id, row.category_id): CategoryCell(row.concerns, row.households)
-        for row in in_period.filter(region_id__in=[child.pk for child in children]).only(
-            "region_id", "category_id", "concerns", "households"
-        )
-    }
-    totals = {
-        row["category_id"]: CategoryCell(row["s_concerns"], row["s_households"])
-        for row in in_period.filter(region_id__in=roots)
-        .values("category_id")
-        .annotate(s_concerns=Sum("concerns"), s_households=Sum("households"))
-    }
-    trend: dict = {}
-    for row in (
-        rows.filter(kind="month", start__in=trend_months, region_id__in=roots)
-        .values("category_id", "start")
-        .annotate(n=Sum("concerns"))
+    """From the category rows of the children (the table's cells) and of the roots (the area's
+    totals and trend), read in one query."""
+    child_ids, root_ids = {child.pk for child in children}, set(roots)
+    rows = CategoryRegionPeriod.objects.order_by().filter(
+        Q(kind=period.kind, start=period.start, region_id__in=child_ids | root_ids)
+        | Q(kind="month", start__in=trend_months, region_id__in=root_ids)
+    )
+    cells, totals, trend = {}, {}, {}
+    for region_id, category_id, kind, start, concerns, households in rows.values_list(
+        "region_id", "category_id", "kind", "start", "concerns", "households"
     ):
-        trend.setdefault(row["category_id"], [0] * len(trend_months))[trend_months.index(row["start"])] = row["n"]
+        if (kind, start) == (period.kind, period.start):
+            if region_id in child_ids:
+                cells[region_id, category_id] = CategoryCell(concerns, households)
+            if region_id in root_ids:
+                total = totals.setdefault(category_id, CategoryCell())
+                total.concerns += concerns
+                total.households += households
+        if kind == "month" and start in trend_months and region_id in root_ids:
+            trend.setdefault(category_id, [0] * len(trend_months))[trend_months.index(start)] += concerns
     return cells, totals, trend
 
 
@@ -1230,24 +1309,27 @@ def _concerns_live(access: Access, area: Area, children: list[Region], period: P
     return cells, totals, trend
 
 
-def monthly_trend(access: Access, region: Region | None, *, months: int = 12, now: datetime) -> list[MonthPoint]:
+def _trend_rollups(access: Access, area: Area, firsts: list[date]) -> tuple[list[Period], datetime | None]:
+    """The month rollups a trend over the months of ``firsts`` reads, and when they were
+    computed; ([], None) when it is computed live."""
+    if not rollups_cover(access, area):
+        return [], None
+    periods = [Period.of("month", first) for first in firsts]
+    as_of = rolled_up_as_of(periods)
+    return (periods, as_of) if as_of else ([], None)
+
+
+def monthly_trend(
+    access: Access, region: Region | None, *, months: int = 12, now: datetime, read: RolledUp | None = None
+) -> list[MonthPoint]:
     """For each of the ``months`` months ending with ``now``'s: in-person visits, and pledges
     overdue at the month's end (at ``now`` for the current month; as of the refresh when read
-    from rollups)."""
+    from rollups). ``read``: rollup rows already read for the page, holding those months'."""
     firsts = _trend_months(timezone.localdate(now), months)
     area = Area.of(access, region)
-    as_of = rolled_up_as_of([Period.of("month", first) for first in firsts]) if rollups_cover(access, area) else None
+    periods, as_of = _trend_rollups(access, area, firsts)
     if as_of:
-        rows = (
-            area.own_rows(RegionPeriod.objects.filter(kind="month", start__in=firsts))
-            .values("start")
-            .annotate(visits=Sum("visits"), overdue=Sum("overdue_at_end"))
-        )
-        by_month = {row["start"]: row for row in rows}
-        return [
-            MonthPoint(first, (by_month.get(first) or {}).get("visits") or 0, (by_month.get(first) or {}).get("overdue") or 0)
-            for first in firsts
-        ]
+        return (read or RolledUp.read(area, periods, coverage=False)).trend(area, firsts)
     trend_period = Period("custom", firsts[0], _add_months(firsts[-1], 1) - DAY)
     visits = area.filter(
         Visit.objects.visible_to(access).in_person().filter(trend_period.q("visited_at")), "village__path"
@@ -1257,3 +1339,44 @@ def monthly_trend(access: Access, region: Region | None, *, months: int = 12, no
         **{f"m{i}": count_where(overdue_at_q(end)) for i, end in enumerate(ends)}
     )
     return [MonthPoint(first, visits[f"m{i}"] or 0, overdue[f"m{i}"] or 0) for i, first in enumerate(firsts)]
+
+
+# --- the dashboard's figures, read together ---------------------------------------------------
+
+
+@dataclass
+class DashboardFigures:
+    area: AreaFigures
+    before: AreaFigures  # over the previous period
+    children: list[tuple[Region, AreaFigures]]
+    concerns: ConcernSummary
+    trend: list[MonthPoint]
+    units: list[tuple[Unit, CadreFigures]]
+
+
+def dashboard_figures(access: Access, region: Region | None, period: Period, *, now: datetime) -> DashboardFigures:
+    """What the dashboard of ``region`` (None: the viewer's whole scope) shows over ``period``:
+    the figures of ``area_figures`` (and over the previous period), ``child_area_figures``,
+    ``concerns_by_category``, ``monthly_trend`` and ``unit_figures``, with the region rollups they
+    read read in one query rather than one each (building and running a query costs a few
+    milliseconds, a third of a township's page)."""
+    children = child_regions(access, region)
+    area, split = Area.of(access, region), Area.split(children)
+    previous = period.previous()
+    with refreshes_read_once():
+        child_periods = _area_rollups(access, split, period, now)[0]
+        periods = [
+            *_area_rollups(access, area, period, now)[0],
+            *_area_rollups(access, area, previous, now)[0],
+            *child_periods,
+            *_trend_rollups(access, area, _trend_months(timezone.localdate(now), 12))[0],
+        ]
+        read = RolledUp.read(area, periods, children=children, child_periods=child_periods) if periods else None
+        return DashboardFigures(
+            area=_area_figures(access, area, period, now=now, read=read)[""],
+            before=_area_figures(access, area, previous, now=now, read=read)[""],
+            children=_child_area_figures(access, children, period, now=now, read=read),
+            concerns=concerns_by_category(access, region, period, now=now, children=children),
+            trend=monthly_trend(access, region, now=now, read=read),
+            units=unit_figures(access, period, now=now, region=region),
+        )

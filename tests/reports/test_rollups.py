@@ -205,6 +205,39 @@ def test_rollups_give_the_live_figures_on_random_regions_and_periods(world, seed
             assert after[4].as_of == NOW, case
 
 
+def one_by_one(who, region, period):
+    """What the dashboard shows, each figure read on its own."""
+    return figures.DashboardFigures(
+        area=figures.area_figures(who, region, period, now=NOW),
+        before=figures.area_figures(who, region, period.previous(), now=NOW),
+        children=figures.child_area_figures(who, region, period, now=NOW),
+        concerns=figures.concerns_by_category(who, region, period, now=NOW),
+        trend=figures.monthly_trend(who, region, now=NOW),
+        units=figures.unit_figures(who, period, now=NOW, region=region),
+    )
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_dashboards_figures_read_together_are_those_read_one_by_one(world, seed):
+    rng = build(world, seed)
+    regions = [None, world.city, world.county_a, world.t1, world.v1]
+    cases = [("admin", rng.choice(regions), rng.choice(PERIODS)) for _ in range(3)]
+    cases += [("supervisor", rng.choice([None, world.t1, world.v2]), rng.choice(PERIODS)) for _ in range(2)]
+    # The previous year has no rollups: this period's figures are read from them, the previous
+    # period's computed live.
+    cases += [("admin", world.county_a, Period.of("year", date(2025, 1, 1))), ("outsider", None, PERIODS[1])]
+    cases += [("cadre", None, PERIODS[0])]
+    for refreshed in (False, True):
+        if refreshed:
+            rollups.rollups_refresh(periods=rollups.every_period(since=date(2025, 1, 1), today=NOW.date()), now=NOW)
+        for viewer, region, period in cases:
+            who = access(world.users[viewer])
+            together = figures.dashboard_figures(who, region, period, now=NOW)
+            assert together == one_by_one(who, region, period), (viewer, region, period)
+            if refreshed and viewer != "cadre":
+                assert together.area.as_of == together.concerns.as_of == NOW, (viewer, region, period)
+
+
 def test_reads_from_rollups_run_fewer_fixed_queries(world, django_assert_num_queries):
     build(world, 4)
     rollups.rollups_refresh(periods=rollups.every_period(since=date(2025, 1, 1), today=NOW.date()), now=NOW)
@@ -222,7 +255,8 @@ def test_reads_from_rollups_run_fewer_fixed_queries(world, django_assert_num_que
         # The administrator's whole city: which regions are the roots.
         with django_assert_num_queries(3 if who is supervisor else 4):
             figures.unit_figures(who, march, now=NOW)
-        with django_assert_num_queries(6):
+        # When they were rolled up, the child regions, their category rows, the categories.
+        with django_assert_num_queries(4):
             assert figures.concerns_by_category(who, world.t1, march, now=NOW).as_of == NOW
         with django_assert_num_queries(2):
             figures.monthly_trend(who, world.t1, now=NOW)
@@ -233,6 +267,11 @@ def test_reads_from_rollups_run_fewer_fixed_queries(world, django_assert_num_que
             with django_assert_num_queries(1):
                 figures.monthly_trend(who, world.t1, now=NOW)
             assert figures.area_figures(who, None, Period.of("month", date(2020, 1, 1)), now=NOW).as_of is None
+        # The dashboard's: when each period was rolled up, the child regions, the region rows of
+        # every period and the coverage, the category rows and categories, the unit rows and
+        # units (and the roots for the administrator's whole city).
+        with django_assert_num_queries(8 if who is supervisor else 9):
+            figures.dashboard_figures(who, None, march, now=NOW)
 
 
 def test_a_refresh_rewrites_its_periods_and_drops_rows_nothing_backs_any_more(world):
