@@ -33,6 +33,10 @@ from .figures import AGING_BUCKETS, AreaFigures, CadreFigures, Period, Ratio
 HOUSEHOLDS_PAGE_SIZE = 50
 CONCERNS_PAGE_SIZE = 50
 CADRES_PAGE_SIZE = 50
+UNITS_PAGE_SIZE = 50
+# A dashboard lists its units up to this many; a city's hundreds are a page of their own (on a
+# phone, six hundred rows made the page ten times heavier), and the dashboard shows their total.
+DASHBOARD_UNITS = 40
 # The household list's columns, each sortable both ways on the server (the list comes in pages).
 HOUSEHOLD_COLUMNS = (
     ("name", _lazy("Household")),
@@ -564,15 +568,18 @@ def cadre_cells(figures: CadreFigures, *, overdue: str = "", rows=None, review: 
     ]
 
 
-def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *, period_query: str) -> Table:
-    """One row per unit (its cadres' figures summed), each opening its cadres; the total last."""
+def unit_table(
+    units: list[tuple[Unit, CadreFigures]], region: Region | None, *, period_query: str, total: CadreFigures | None = None
+) -> Table:
+    """One row per unit (its cadres' figures summed), each opening its cadres; the total last:
+    ``total``, of every unit when ``units`` are some (or none) of them, else theirs."""
+    if total is None and units:
+        total = sum((unit_figures for _unit, unit_figures in units), CadreFigures())
     rows = []
-    total = CadreFigures()
     behind = RowLinks(region, period_query)
     overdue = RowLinks(region, "")  # the overdue report is live: no period
     review = _("for review")
     for unit, unit_figures in units:
-        total += unit_figures
         rows.append(
             [Cell(unit.name, unit.name, url=behind("dashboard_cadres", unit=unit.pk))]
             + cadre_cells(
@@ -582,7 +589,9 @@ def unit_table(units: list[tuple[Unit, CadreFigures]], region: Region | None, *,
                 review=review,
             )
         )
-    footer = [Cell(_("All units"))] + cadre_cells(total, overdue=overdue_url(region), rows=partial(behind, listed="on")) if units else None
+    footer = None
+    if total is not None:
+        footer = [Cell(_("All units"))] + cadre_cells(total, overdue=overdue_url(region), rows=partial(behind, listed="on"))
     return Table("units", cadre_columns(_("Unit")), rows, footer=footer)
 
 
@@ -700,18 +709,26 @@ class Dashboard:
     tiles: list[Tile]
     regions: Table
     concerns: Table
-    units: Table
+    units: Table  # every unit's row if there are at most DASHBOARD_UNITS, else only their total
+    units_count: int
     charts: dict
     # When the period's figures were read from rollups, the time they were computed (the overdue
     # count is live all the same); None: computed live, as of ``now``.
     rolled_up_at: datetime | None = None
+    period_query: str = ""
+
+    @property
+    def area_query(self) -> str:
+        """The region and the period as query parameters, for the lists of the page's area."""
+        region = f"region={self.region.pk}" if self.region is not None else ""
+        return "&".join(part for part in (region, self.period_query) if part)
     households: FirstPage | None = None  # a village's first page of households
     household_sorts: list[SortLink] = field(default_factory=list)
 
 
 def dashboard(access: Access, region: Region | None, period: Period, *, now: datetime, period_query: str) -> Dashboard:
     """Everything the dashboard of ``region`` (None: the viewer's whole scope) shows for ``period``."""
-    shown = figures.dashboard_figures(access, region, period, now=now)
+    shown = figures.dashboard_figures(access, region, period, now=now, units_at_most=DASHBOARD_UNITS)
     page = Dashboard(
         region=region,
         trail=trail(access, region),
@@ -721,9 +738,13 @@ def dashboard(access: Access, region: Region | None, period: Period, *, now: dat
         tiles=area_tiles(region, shown.area, shown.before, period_query=period_query),
         regions=region_table(shown.children, period_query=period_query),
         concerns=concern_table(region, shown.concerns, period_query=period_query),
-        units=unit_table(shown.units, region, period_query=period_query),
+        units=unit_table(
+            shown.units.units or [], region, period_query=period_query, total=shown.units.total if shown.units.count else None
+        ),
+        units_count=shown.units.count,
         charts=chart_data(shown.area, shown.children, shown.trend, shown.concerns),
         rolled_up_at=shown.area.as_of,
+        period_query=period_query,
     )
     if region is not None and region.is_village:
         page.households = FirstPage.of(household_rows(access, region, period), HOUSEHOLDS_PAGE_SIZE)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("regions/<int:pk>/households/", views.dashboard_households, name="dashboard_households"),
     path("concerns/", views.dashboard_concerns, name="dashboard_concerns"),
     path("cadres/", views.dashboard_cadres, name="dashboard_cadres"),
+    path("units/", views.dashboard_units, name="dashboard_units"),
     # The rows behind the dashboard's numbers.
     path("visits/", rows_views.dashboard_visits, name="dashboard_visits"),
     path("cadres/months/", rows_views.dashboard_cadre_months, name="dashboard_cadre_months"),

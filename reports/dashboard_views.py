@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from . import dashboard, figures, permissions
-from .dashboard_forms import CadreListForm, ConcernListForm, HouseholdListForm, PeriodForm
+from .dashboard_forms import AreaListForm, CadreListForm, ConcernListForm, HouseholdListForm, PeriodForm
 
 readers_only = permissions.readers_only(
     gettext_lazy("The dashboard is for supervisors, discipline inspectors and administrators.")
@@ -120,3 +120,22 @@ def dashboard_cadres(request):
         "table": dashboard.cadre_table(rows, region, period_query=context["period_query"]),
     }
     return render(request, "reports/dashboard_cadres.html", context)
+
+
+@login_required
+@require_GET
+@readers_only
+def dashboard_units(request):
+    """Every unit's figures (its cadres' in the region, summed), a page at a time in name order,
+    with the total of all of them: the dashboard's table by unit when it has too many to list."""
+    form = AreaListForm(request.GET, access=request.access)
+    if not form.is_valid():
+        return render(request, "reports/dashboard_units.html", {"form": form}, status=400)
+    region = form.cleaned_data["region"]
+    units = figures.unit_figures(request.access, form.to_period(), now=timezone.now(), region=region)
+    context = _listing(request, form, region, units, dashboard.UNITS_PAGE_SIZE)
+    total = sum((unit_figures for _unit, unit_figures in units), figures.CadreFigures()) if units else None
+    context["table"] = dashboard.unit_table(
+        context["page"].object_list, region, period_query=context["period_query"], total=total
+    )
+    return render(request, "reports/dashboard_units.html", context)

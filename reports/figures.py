@@ -1019,13 +1019,9 @@ def unit_figures(
     """The figures of each unit with a chosen cadre (``cadres_in``), summed over those cadres
     (ratios sum their numerators and denominators), in name order."""
     area, begun = Area.of(access, region), months_begun(period, now)
-    if _cadre_rollups_as_of(access, area, period, begun, now) and rollups_cover(access, area):
-        paths = area.paths or tuple(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
-        if len(paths) == 1:
-            # One region (the common case: a supervisor's dashboard, or a region below it): its
-            # unit rows. Several (a scope of two townships) share cadres, whose busiest month
-            # is one, not one in each: their cadres' figures are summed below.
-            return _units_rolled_up(paths[0], period, now, begun)
+    path = _unit_rollups_path(access, area, period, begun, now)
+    if path:
+        return _units_from_counts(_unit_counts_rolled_up(path, period, now), begun)
     totals: dict = {}
     units = {}
     for cadre, figures in cadre_figures(access, period, now=now, region=region):
@@ -1034,8 +1030,45 @@ def unit_figures(
     return [(units[pk], totals[pk]) for pk in sorted(totals, key=lambda pk: (units[pk].name, pk))]
 
 
-def _units_rolled_up(path: str, period: Period, now: datetime, begun: list[date]) -> list[tuple[Unit, CadreFigures]]:
-    """Each unit with cadres in the region at ``path``: their figures there, from its unit rows."""
+@dataclass
+class UnitSummary:
+    count: int  # units with a chosen cadre
+    total: CadreFigures  # their figures summed
+    units: list[tuple[Unit, CadreFigures]] | None  # each one's (``unit_figures``), unless too many
+
+
+def unit_summary(access: Access, period: Period, *, now: datetime, region: Region | None = None, at_most: int) -> UnitSummary:
+    """How many units ``unit_figures`` lists and their figures summed, with each unit's when
+    there are at most ``at_most`` (a city has hundreds: a page of their own, not a dashboard's)."""
+    area, begun = Area.of(access, region), months_begun(period, now)
+    path = _unit_rollups_path(access, area, period, begun, now)
+    if path:
+        counts = _unit_counts_rolled_up(path, period, now)
+        if len(counts) > at_most:
+            summed: dict = {}
+            for n in counts.values():
+                for name, value in n.items():
+                    summed[name] = summed.get(name, 0) + (value or 0)
+            return UnitSummary(len(counts), _unit_from_counts(summed, begun), None)
+        units = _units_from_counts(counts, begun)
+    else:
+        units = unit_figures(access, period, now=now, region=region)
+    total = sum((figures for _unit, figures in units), CadreFigures())
+    return UnitSummary(len(units), total, units if len(units) <= at_most else None)
+
+
+def _unit_rollups_path(access: Access, area: Area, period: Period, begun: list[date], now: datetime) -> str | None:
+    """The path of the one region whose unit rollups hold the area's unit figures; None to
+    compute them from the cadres' (live, or several regions: a scope of two townships shares
+    cadres, whose busiest month is one, not one in each)."""
+    if not (_cadre_rollups_as_of(access, area, period, begun, now) and rollups_cover(access, area)):
+        return None
+    paths = area.paths or tuple(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    return paths[0] if len(paths) == 1 else None
+
+
+def _unit_counts_rolled_up(path: str, period: Period, now: datetime) -> dict[int, dict]:
+    """The counts of each unit with cadres in the region at ``path``, from its unit rows."""
     this_month = Period.of("month", timezone.localdate(now))
     in_period, at_month = period.rollup_q(), this_month.rollup_q()
     rows = (
@@ -1049,16 +1082,19 @@ def _units_rolled_up(path: str, period: Period, now: datetime, begun: list[date]
         )
     )
     counts = {row.pop("unit_id"): _unprefixed(row) for row in rows}
-    counts = {unit_id: n for unit_id, n in counts.items() if n["cadres"]}
-    units = Unit.objects.order_by().in_bulk(list(counts))  # sorted below, by name
-    figures = []
-    for unit_id in sorted(counts, key=lambda pk: (units[pk].name, pk)):
-        n = counts[unit_id]
-        unit = _cadre_from_counts(n, {}, begun)
-        unit.regularity = Ratio(n["active_months"] or 0, n["cadres"] * len(begun))
-        unit.burst_share = Ratio(n["top_months"] or 0, unit.visits)
-        figures.append((units[unit_id], unit))
-    return figures
+    return {unit_id: n for unit_id, n in counts.items() if n["cadres"]}
+
+
+def _unit_from_counts(n: dict, begun: list[date]) -> CadreFigures:
+    unit = _cadre_from_counts(n, {}, begun)
+    unit.regularity = Ratio(n["active_months"] or 0, n["cadres"] * len(begun))
+    unit.burst_share = Ratio(n["top_months"] or 0, unit.visits)
+    return unit
+
+
+def _units_from_counts(counts: dict[int, dict], begun: list[date]) -> list[tuple[Unit, CadreFigures]]:
+    units = Unit.objects.order_by().in_bulk(list(counts))  # sorted here, by name
+    return [(units[pk], _unit_from_counts(counts[pk], begun)) for pk in sorted(counts, key=lambda pk: (units[pk].name, pk))]
 
 
 def _cadre_columns() -> list[str]:
@@ -1351,13 +1387,15 @@ class DashboardFigures:
     children: list[tuple[Region, AreaFigures]]
     concerns: ConcernSummary
     trend: list[MonthPoint]
-    units: list[tuple[Unit, CadreFigures]]
+    units: UnitSummary
 
 
-def dashboard_figures(access: Access, region: Region | None, period: Period, *, now: datetime) -> DashboardFigures:
+def dashboard_figures(
+    access: Access, region: Region | None, period: Period, *, now: datetime, units_at_most: int
+) -> DashboardFigures:
     """What the dashboard of ``region`` (None: the viewer's whole scope) shows over ``period``:
     the figures of ``area_figures`` (and over the previous period), ``child_area_figures``,
-    ``concerns_by_category``, ``monthly_trend`` and ``unit_figures``, with the region rollups they
+    ``concerns_by_category``, ``monthly_trend`` and ``unit_summary``, with the region rollups they
     read read in one query rather than one each (building and running a query costs a few
     milliseconds, a third of a township's page)."""
     children = child_regions(access, region)
@@ -1378,5 +1416,5 @@ def dashboard_figures(access: Access, region: Region | None, period: Period, *, 
             children=_child_area_figures(access, children, period, now=now, read=read),
             concerns=concerns_by_category(access, region, period, now=now, children=children),
             trend=monthly_trend(access, region, now=now, read=read),
-            units=unit_figures(access, period, now=now, region=region),
+            units=unit_summary(access, period, now=now, region=region, at_most=units_at_most),
         )

@@ -286,6 +286,7 @@ MATRIX |= {
     "dashboard_households": Row(DASHBOARD_REGION, objects=REGIONS),
     "dashboard_concerns": Row(READERS),
     "dashboard_cadres": Row(READERS),
+    "dashboard_units": Row(READERS),
     # The rows behind the dashboard's numbers: the viewer's whole scope, and a region of it
     # (``?region=``; one outside it is 404).
     **{

@@ -365,6 +365,66 @@ def test_units_and_cadres_show_their_figures_side_by_side_and_flagged_cadres_are
     assert archive.context["form"].cleaned_data["start"].isoformat() == last_30_days()["start"]
 
 
+def test_a_region_with_more_units_than_a_dashboard_lists_shows_their_total_and_the_unit_list_has_each(client, world):
+    visit(world, world.household_in)
+    overdue(world, household=world.household_in, owner=world.cadre, days=3)
+    extra = dashboard.DASHBOARD_UNITS  # with Unit A, one more than the dashboard lists
+    for i in range(extra):
+        unit = f.UnitFactory(name=f"Unit {i:02d}", region=world.t1)
+        visit(world, world.household_v2, cadre=f.CadreFactory(name=f"Cadre {i:02d}", unit=unit))
+    client.force_login(world.supervisor)
+
+    response = client.get(URL, last_30_days())
+
+    page = response.context["page"]
+    assert page.units_count == dashboard.DASHBOARD_UNITS + 1
+    assert page.units.rows == []
+    total = {cell.text for cell in page.units.footer[:2]}
+    assert total == {"All units", str(extra + 1)}  # every unit's visits, the dashboard's own among them
+    html = response.content.decode()
+    assert f"{dashboard.DASHBOARD_UNITS + 1} units: too many to list here." in html
+    assert 'data-testid="row-units"' not in html
+
+    every = client.get(reverse("dashboard_units"), {"region": world.t1.pk, **last_30_days()})
+    assert every.status_code == 200
+    listed = every.context["table"]
+    assert len(listed.rows) == dashboard.DASHBOARD_UNITS + 1
+    assert first_cells(listed) == sorted(first_cells(listed))
+    assert [cell.text for cell in listed.footer] == [cell.text for cell in page.units.footer]
+    # Each unit opens its cadres, as on a dashboard that lists them.
+    assert client.get(listed.rows[0][0].url).context["table"].rows[0][0].text == "Cadre 00"
+
+
+def test_the_unit_list_shows_a_page_at_a_time_with_the_total_of_every_unit_on_each(client, world):
+    for i in range(dashboard.UNITS_PAGE_SIZE + 2):
+        unit = f.UnitFactory(name=f"Unit {i:02d}", region=world.t1)
+        visit(world, world.household_v2, cadre=f.CadreFactory(unit=unit))
+    client.force_login(world.supervisor)
+    url = reverse("dashboard_units")
+
+    first = client.get(url, last_30_days())
+    second = client.get(url, {**last_30_days(), "page": 2})
+
+    assert len(first.context["table"].rows) == dashboard.UNITS_PAGE_SIZE
+    assert first_cells(second.context["table"]) == ["Unit 50", "Unit 51", "Unit A"]
+    for response in (first, second):
+        assert response.context["table"].footer[1].text == str(dashboard.UNITS_PAGE_SIZE + 2)
+    assert "53 units, figures for" in first.content.decode()
+    assert "Page 2 of 2" in second.content.decode()
+
+
+def test_the_unit_list_refuses_a_region_outside_the_scope_and_an_impossible_period(client, world):
+    visit(world, world.household_out, cadre=world.outsider)
+    client.force_login(world.supervisor)
+    url = reverse("dashboard_units")
+
+    for query in ({"region": world.vb.pk}, {"region": "x"}, {"period": "custom", "start": "2026-03-02", "end": "2026-03-01"}):
+        response = client.get(url, query)
+        assert response.status_code == 400, query
+        assert "Unit B" not in response.content.decode()
+    assert "Unit B" not in client.get(url, last_30_days()).content.decode()
+
+
 def test_names_typed_by_users_are_escaped_in_every_table_the_dashboard_builds(client, world):
     evil = "<script>alert(1)</script>\"'&"
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;&amp;"
@@ -378,6 +438,7 @@ def test_names_typed_by_users_are_escaped_in_every_table_the_dashboard_builds(cl
     pages = {
         region_url(world.t1): ["Unit", "Region", "Category"],
         reverse("dashboard_cadres") + f"?region={world.t1.pk}": ["Cadre"],
+        reverse("dashboard_units") + f"?region={world.t1.pk}": ["Unit"],
         reverse("dashboard_concerns") + f"?region={world.t1.pk}": ["Region", "Category"],
     }
 
@@ -565,7 +626,8 @@ def test_the_trail_shows_the_ancestors_within_the_scope_and_takes_no_query_at_it
 
 
 @pytest.mark.parametrize(
-    ("name", "before", "after"), [("dashboard_households", 2, 12), ("dashboard_concerns", 1, 21), ("dashboard_cadres", 1, 6)]
+    ("name", "before", "after"),
+    [("dashboard_households", 2, 12), ("dashboard_concerns", 1, 21), ("dashboard_cadres", 1, 6), ("dashboard_units", 1, 6)],
 )
 def test_the_lists_take_a_fixed_number_of_queries(client, world, django_assert_num_queries, name, before, after):
     client.force_login(world.supervisor)

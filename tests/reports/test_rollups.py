@@ -207,13 +207,14 @@ def test_rollups_give_the_live_figures_on_random_regions_and_periods(world, seed
 
 def one_by_one(who, region, period):
     """What the dashboard shows, each figure read on its own."""
+    units = figures.unit_figures(who, period, now=NOW, region=region)
     return figures.DashboardFigures(
         area=figures.area_figures(who, region, period, now=NOW),
         before=figures.area_figures(who, region, period.previous(), now=NOW),
         children=figures.child_area_figures(who, region, period, now=NOW),
         concerns=figures.concerns_by_category(who, region, period, now=NOW),
         trend=figures.monthly_trend(who, region, now=NOW),
-        units=figures.unit_figures(who, period, now=NOW, region=region),
+        units=figures.UnitSummary(len(units), sum((got for _unit, got in units), figures.CadreFigures()), units),
     )
 
 
@@ -232,10 +233,29 @@ def test_the_dashboards_figures_read_together_are_those_read_one_by_one(world, s
             rollups.rollups_refresh(periods=rollups.every_period(since=date(2025, 1, 1), today=NOW.date()), now=NOW)
         for viewer, region, period in cases:
             who = access(world.users[viewer])
-            together = figures.dashboard_figures(who, region, period, now=NOW)
+            together = figures.dashboard_figures(who, region, period, now=NOW, units_at_most=10)
             assert together == one_by_one(who, region, period), (viewer, region, period)
             if refreshed and viewer != "cadre":
                 assert together.area.as_of == together.concerns.as_of == NOW, (viewer, region, period)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_the_unit_summary_is_every_units_figures_summed_with_them_listed_only_when_few(world, seed):
+    rng = build(world, seed)
+    cases = [("admin", region, rng.choice(PERIODS)) for region in (None, world.city, world.t1, world.t2)]
+    cases += [("supervisor", None, rng.choice(PERIODS)), ("supervisor", world.t1, PERIODS[5])]
+    for refreshed in (False, True):
+        if refreshed:
+            rollups.rollups_refresh(periods=rollups.every_period(since=date(2025, 1, 1), today=NOW.date()), now=NOW)
+        for viewer, region, period in cases:
+            who = access(world.users[viewer])
+            units = figures.unit_figures(who, period, now=NOW, region=region)
+            total = sum((got for _unit, got in units), figures.CadreFigures())
+            assert len(units) >= 2, (viewer, region)
+            for at_most in (0, len(units) - 1, len(units), 100):
+                summary = figures.unit_summary(who, period, now=NOW, region=region, at_most=at_most)
+                assert (summary.count, summary.total) == (len(units), total), (viewer, region, period, at_most)
+                assert summary.units == (units if len(units) <= at_most else None), (viewer, region, at_most)
 
 
 def test_reads_from_rollups_run_fewer_fixed_queries(world, django_assert_num_queries):
@@ -271,7 +291,7 @@ def test_reads_from_rollups_run_fewer_fixed_queries(world, django_assert_num_que
         # every period and the coverage, the category rows and categories, the unit rows and
         # units (and the roots for the administrator's whole city).
         with django_assert_num_queries(8 if who is supervisor else 9):
-            figures.dashboard_figures(who, None, march, now=NOW)
+            figures.dashboard_figures(who, None, march, now=NOW, units_at_most=10)
 
 
 def test_a_refresh_rewrites_its_periods_and_drops_rows_nothing_backs_any_more(world):
