@@ -133,7 +133,6 @@ from households.models import Household, Region
 from visits.models import Visit
 
 from .rollup_models import (
-    CadreCoveragePeriod,
     CadreRegion,
     CadreVillagePeriod,
     CategoryRegionPeriod,
@@ -721,36 +720,28 @@ def of_periods(*periods: "Period") -> Q:
     return bounds & Q(*(Q(kind=kind, start__in=kind_starts) for kind, kind_starts in starts.items()), _connector=Q.OR)
 
 
-# The current month's columns an area's figures take (over any period): the overdue count and
-# its aging at the refresh (a whole city's open pledges cost a third of a second to count).
+# The columns of the period's region rows an area's figures sum, and the current month's they
+# take whatever the period: the overdue count and its aging at the refresh (a whole city's open
+# pledges cost a third of a second to count).
+PERIOD_COLUMNS = [*VILLAGE_COLUMNS, "cadres", "cadres_covered"]
 AT_MONTH = {"overdue": "overdue_at_end", **{aging_column(bucket): aging_column(bucket) for bucket in AGING_BUCKETS}}
-ROLLED_UP_COLUMNS = [*VILLAGE_COLUMNS, *AT_MONTH.values()]
+ROLLED_UP_COLUMNS = [*PERIOD_COLUMNS, *AT_MONTH.values()]
 
 
 @dataclass
 class RolledUp:
-    """Rollup rows of an area read once, for its figures over several periods and its child
-    regions': each region's own row (``RegionPeriod``, kept at every level) by (path, kind,
-    start), and the cadre coverage of the units under the area by (child path, kind, start) (the
-    child path "" for units in none of the children, or when there are none)."""
+    """The region rollup rows of an area read once, for its figures over several periods and
+    its child regions': each region's own row (``RegionPeriod``, kept at every level) by (path,
+    kind, start)."""
 
     regions: dict
-    coverage: dict
 
     @classmethod
     def read(
-        cls,
-        area: Area,
-        periods: list["Period"],
-        *,
-        children: list[Region] | None = None,
-        child_periods: list["Period"] | None = None,
-        coverage: bool = True,
+        cls, area: Area, periods: list["Period"], *, children: list[Region] = (), child_periods: list["Period"] | None = None
     ) -> "RolledUp":
-        """The rows of ``area`` over ``periods`` and of each of its ``children`` (those of a split
-        area by default) over ``child_periods`` (by default the same); the cadre coverage over
-        ``periods``, unless not ``coverage``."""
-        children = area.children or () if children is None else children
+        """The rows of ``area`` over ``periods`` (a split area's: its children's), and of each
+        of ``children`` over ``child_periods`` (by default the same)."""
         if area.paths is None:  # an administrator's whole scope: the roots (the children, if any)
             where = Q(region__parent__isnull=True) & of_periods(*periods)
         else:
@@ -759,18 +750,12 @@ class RolledUp:
             if children and child_periods:
                 where |= Q(region__path__in=[child.path for child in children]) & of_periods(*child_periods)
         rows = RegionPeriod.objects.order_by().filter(where)
-        regions = {
-            (path, kind, start): dict(zip(ROLLED_UP_COLUMNS, values, strict=True))
-            for path, kind, start, *values in rows.values_list("region__path", "kind", "start", *ROLLED_UP_COLUMNS)
-        }
-        if not coverage:
-            return cls(regions, {})
-        rows = area.filter(CadreCoveragePeriod.objects.filter(of_periods(*periods)), "region__path")
-        keys = ["kind", "start"]
-        if children:
-            rows, keys = rows.annotate(_key=Area.split(children).key("region__path")), [*keys, "_key"]
-        summed = rows.values(*keys).annotate(cadres=Sum("cadres"), cadres_covered=Sum("covered"))
-        return cls(regions, {(row.pop("_key", "") or "", row.pop("kind"), row.pop("start")): row for row in summed})
+        return cls(
+            {
+                (path, kind, start): dict(zip(ROLLED_UP_COLUMNS, values, strict=True))
+                for path, kind, start, *values in rows.values_list("region__path", "kind", "start", *ROLLED_UP_COLUMNS)
+            }
+        )
 
     def area_counts(self, area: Area, period: "Period", this_month: "Period") -> dict[str, dict]:
         """The counts of ``area`` (per child path when split) over ``period``, summed from its
@@ -785,15 +770,11 @@ class RolledUp:
                 if paths is not None and path not in paths:
                     continue
                 if (kind, start) == (period.kind, period.start):
-                    for name in VILLAGE_COLUMNS:
+                    for name in PERIOD_COLUMNS:
                         summed[name] = summed.get(name, 0) + row[name]
                 if (kind, start) == (this_month.kind, this_month.start):
                     for name, column in AT_MONTH.items():
                         summed[name] = summed.get(name, 0) + row[column]
-            for (child, kind, start), row in self.coverage.items():
-                if (kind, start) == (period.kind, period.start) and (not key or child == key):
-                    for name, value in row.items():
-                        summed[name] = summed.get(name, 0) + (value or 0)
         return counts
 
     def trend(self, area: Area, firsts: list[date]) -> list[MonthPoint]:
@@ -1068,21 +1049,24 @@ def _unit_rollups_path(access: Access, area: Area, period: Period, begun: list[d
 
 
 def _unit_counts_rolled_up(path: str, period: Period, now: datetime) -> dict[int, dict]:
-    """The counts of each unit with cadres in the region at ``path``, from its unit rows."""
+    """The counts of each unit with cadres in the region at ``path`` over ``period``, with its
+    overdue count from the current month's row: a unit's two rows, taken as they are here (a
+    dozen and a half filtered sums cost more to build as SQL than to pick from two rows)."""
     this_month = Period.of("month", timezone.localdate(now))
-    in_period, at_month = period.rollup_q(), this_month.rollup_q()
+    columns = ["cadres", *_cadre_columns(), "active_months", "top_months"]
     rows = (
         UnitRegionPeriod.objects.filter(of_periods(period, this_month), region__path=path)
         .order_by()
-        .values("unit_id")
-        .annotate(
-            s_cadres=Sum("cadres", filter=in_period),
-            **{f"s_{name}": Sum(name, filter=in_period) for name in (*_cadre_columns(), "active_months", "top_months")},
-            s_overdue=Sum("overdue_at_end", filter=at_month),
-        )
+        .values_list("unit_id", "kind", "start", "overdue_at_end", *columns)
     )
-    counts = {row.pop("unit_id"): _unprefixed(row) for row in rows}
-    return {unit_id: n for unit_id, n in counts.items() if n["cadres"]}
+    counts: dict[int, dict] = {}
+    for unit_id, kind, start, overdue, *values in rows:
+        n = counts.setdefault(unit_id, {"overdue": 0})
+        if (kind, start) == (period.kind, period.start):  # one row a unit and period
+            n.update(zip(columns, values, strict=True))
+        if (kind, start) == (this_month.kind, this_month.start):
+            n["overdue"] = overdue
+    return {unit_id: n for unit_id, n in counts.items() if n.get("cadres")}
 
 
 def _unit_from_counts(n: dict, begun: list[date]) -> CadreFigures:
@@ -1365,7 +1349,7 @@ def monthly_trend(
     area = Area.of(access, region)
     periods, as_of = _trend_rollups(access, area, firsts)
     if as_of:
-        return (read or RolledUp.read(area, periods, coverage=False)).trend(area, firsts)
+        return (read or RolledUp.read(area, periods)).trend(area, firsts)
     trend_period = Period("custom", firsts[0], _add_months(firsts[-1], 1) - DAY)
     visits = area.filter(
         Visit.objects.visible_to(access).in_person().filter(trend_period.q("visited_at")), "village__path"

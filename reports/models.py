@@ -196,7 +196,6 @@ class OverdueSnapshotRow(models.Model):
 
 # The dashboard's rollups, in a module of their own (derived data, written by reports.rollups).
 from .rollup_models import (  # noqa: E402, F401
-    CadreCoveragePeriod,
     CadreRegion,
     CadreVillagePeriod,
     CategoryRegionPeriod,

@@ -119,9 +119,13 @@ class VillagePeriod(AreaCounts):
 
 class RegionPeriod(AreaCounts):
     """One region at any level (the city, a county, a township, a village) over one period: its
-    villages' rows summed, so that a whole city's figures read one row, not every village's."""
+    villages' rows summed, so that a whole city's figures read one row, not every village's; and
+    the active cadres of the units in it (at any level under it) and how many of them have an
+    assignment (两个全覆盖)."""
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    cadres = _count()
+    cadres_covered = _count()
 
     class Meta:
         verbose_name = _("region rollup")
@@ -132,24 +136,6 @@ class RegionPeriod(AreaCounts):
         indexes = [
             # A page reads a few regions' rows of two periods: by region first.
             models.Index(fields=["region", "kind", "start"], name="region_period_region_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} {self.start} · region {self.region_id}"
-
-
-class CadreCoveragePeriod(PeriodRow):
-    """Active cadres of the units of one region, and how many have an assignment (两个全覆盖)."""
-
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
-    cadres = _count()
-    covered = _count()
-
-    class Meta:
-        verbose_name = _("cadre coverage rollup")
-        verbose_name_plural = _("cadre coverage rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "start", "region"], name="cadre_coverage_period_unique"),
         ]
 
     def __str__(self):

@@ -50,7 +50,6 @@ from visits.models import Visit
 from . import figures
 from .figures import Period, count_where
 from .rollup_models import (
-    CadreCoveragePeriod,
     CadreRegion,
     CadreVillagePeriod,
     CategoryRegionPeriod,
@@ -428,12 +427,17 @@ def _current_pairings(period, now):
     return Pairing.objects.current(_on(period, now)).filter(household__status=Household.Status.ACTIVE)
 
 
-def _cadre_coverage(period, now):
-    return (
-        Cadre.objects.filter(is_active=True),
-        {"region_id": F("unit__region_id")},
-        {"cadres": Count("pk"), "covered": count_where(figures.has_assignment(_on(period, now)))},
-    )
+def _cadre_coverage_in(level: str):
+    """Active cadres, and those with an assignment, of the units in regions ``level`` below."""
+
+    def source(period, now):
+        return (
+            Cadre.objects.filter(is_active=True, **{f"unit__region__{level}__isnull": False}),
+            {"region_id": F(f"unit__region__{level}")},
+            {"cadres": Count("pk"), "cadres_covered": count_where(figures.has_assignment(_on(period, now)))},
+        )
+
+    return source
 
 
 def _categories_in(region: str):
@@ -579,8 +583,11 @@ TABLES = (
         direct=(_visited_households, _concerns, _commitments, _petitions),
     ),
     # From the villages' rows just written.
-    Table(RegionPeriod, ("region_id",), tuple(_in_regions(level) for level in ANCESTORS)),
-    Table(CadreCoveragePeriod, ("region_id",), (_cadre_coverage,)),
+    Table(
+        RegionPeriod,
+        ("region_id",),
+        tuple(_in_regions(level) for level in ANCESTORS) + tuple(_cadre_coverage_in(level) for level in ANCESTORS),
+    ),
     Table(
         CadreVillagePeriod,
         ("cadre_id", "village_id"),
