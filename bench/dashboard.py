@@ -6,8 +6,8 @@ quarter and year), as Celery beat runs it; ``--no-refresh`` keeps the rollups as
 Pages go through the whole request stack in-process (Django's test client), so the figures are
 server time without the network; the pages take turns, one request each a round, so that they
 meet the same load. The viewers are a supervisor of the whole city and a supervisor of its first
-township, added for the run and removed at the end. The machine's load average is printed with
-the figures.
+township, added for the run and removed at the end. The machine's load average and Python
+speed are printed with the figures.
 
     bench/dashboard.sh [RUNS] [--no-refresh]
 """
@@ -30,7 +30,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.pages import load, median_ms  # noqa: E402
+from bench.pages import load, median_ms, python_speed  # noqa: E402
 from cadres.models import Scope  # noqa: E402
 from households.models import Region  # noqa: E402
 from reports import rollups  # noqa: E402
@@ -81,10 +81,10 @@ def main():
             cases.append((f"city {city.name}, {name}", city_client, "/dashboard/", params))
             cases.append((f"township {township.name}, {name}", town_client, "/dashboard/", params))
         counts = {label: statements(client, url, params) for label, client, url, params in cases}
-        print(f"\n== dashboard server time (median of {RUNS} runs, ms; {load()}) ==")
+        print(f"\n== dashboard server time (median of {RUNS} runs, ms; {load()}; {python_speed()}) ==")
         for label, ms in median_ms(cases, RUNS).items():
             print(f"{label:40s} {ms:8.1f}   {counts[label]} SQL statements")
-        print(load())
+        print(f"{load()}; {python_speed()}")
     finally:
         Scope.objects.filter(user__in=users).delete()
         get_user_model().objects.filter(pk__in=[user.pk for user in users]).delete()

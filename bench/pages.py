@@ -25,3 +25,12 @@ def median_ms(cases: list, runs: int) -> dict[str, float]:
 
 def load() -> str:
     return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def python_speed() -> str:
+    """How fast this machine runs Python right now (a shared machine's speed varies by the
+    hour): the time of ten million additions in a loop, to read page times against."""
+    start, total = time.perf_counter(), 0
+    for i in range(10_000_000):
+        total += i
+    return f"ten million Python additions in {time.perf_counter() - start:.2f} s"
