@@ -1,6 +1,6 @@
 """The lists behind the dashboard's numbers on the seed_scale city: server time of each list's
 first page for the whole city and for its first township, by quarter, with its SQL statements
-(and those of one of the township's units).
+(and those of one of the township's units); and the lists of every unit and every cadre.
 
 Read only: the viewer is a supervisor of the whole city made up for the run (an ``Access``, no
 account or scope is written), and each view is called directly with a request of its own (no
@@ -33,7 +33,7 @@ from bench.pages import WARM_UP, load  # noqa: E402
 from cadres.models import Unit  # noqa: E402
 from households.access import Access  # noqa: E402
 from households.models import Region  # noqa: E402
-from reports import rows_views  # noqa: E402
+from reports import dashboard_views, rows_views  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 LISTS = {
@@ -47,6 +47,8 @@ LISTS = {
     "cadres of the units": (rows_views.dashboard_cadre_assignments, {}),
     "all units' cadres' visits by month": (rows_views.dashboard_cadre_months, {"listed": "on"}),
     "petition cases": (rows_views.dashboard_petitions, {}),
+    "every unit": (dashboard_views.dashboard_units, {}),
+    "every cadre": (dashboard_views.dashboard_cadres, {}),
 }
 UNIT_LISTS = {
     "a unit's visits": (rows_views.dashboard_visits, {}),

@@ -81,6 +81,13 @@ def test_a_supervisor_drills_down_from_their_county_to_a_household(page, live_se
     expect(page.get_by_test_id("row").filter(has_text="Cadre Zhang").get_by_test_id("regularity")).to_have_text(re.compile(r"^\d+ / \d+$"))
     page.go_back()
 
+    # Every unit: the table by unit a page at a time, with the total of all of them.
+    page.get_by_test_id("all-units").click()
+    expect(page.get_by_test_id("units-title")).to_be_visible()
+    expect(page.get_by_test_id("row-units").filter(has_text="Unit A")).to_have_count(1)
+    expect(page.get_by_test_id("total-units")).to_contain_text("All units")
+    page.go_back()
+
     # Down to township 1, then to village 1.
     table.get_by_role("link", name="Township 1").click()
     expect(page.get_by_test_id("dashboard-title")).to_contain_text("Township 1")
