@@ -46,6 +46,7 @@ LISTS = {
     "villages": (rows_views.dashboard_villages, {}),
     "cadres of the units": (rows_views.dashboard_cadre_assignments, {}),
     "all units' cadres' visits by month": (rows_views.dashboard_cadre_months, {"listed": "on"}),
+    "all units' paired households": (rows_views.dashboard_pairings, {"listed": "on"}),
     "petition cases": (rows_views.dashboard_petitions, {}),
     "every unit": (dashboard_views.dashboard_units, {}),
     "every cadre": (dashboard_views.dashboard_cadres, {}),

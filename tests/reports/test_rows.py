@@ -396,16 +396,20 @@ def test_paired_households_are_listed_once_per_cadre_visited_or_not(client, marc
     Pairing.objects.create(
         cadre=march.cadre, household=march.household_in, start=date(2026, 1, 1), end=date(2026, 12, 31)
     )
+    # One that ended before the day counted does not hide a later one in force.
+    fresh = f.HouseholdFactory(village=march.household_in.village, head_name="Fresh")
+    Pairing.objects.create(cadre=march.cadre, household=fresh, start=date(2025, 1, 1), end=date(2025, 6, 30))
+    Pairing.objects.create(cadre=march.cadre, household=fresh, start=date(2026, 1, 1))
     client.force_login(march.supervisor)
 
     response = listing(client, "dashboard_pairings", cadre=march.cadre.pk)
 
     rows = [(pairing.household.head_name, pairing.counted) for pairing in response.context["page"]]
-    assert rows == [("Never visited", False), ("Wang", True)]
+    assert rows == [("Fresh", False), ("Never visited", False), ("Wang", True)]
     cadres = client.get(reverse("dashboard_cadres"), MARCH | {"region": march.t1.pk, "unit": march.unit_a.pk})
     table = cadres.context["table"]
     coverage = table.rows[0][[column.key for column in table.columns].index("coverage")]
-    assert coverage.title == "1 / 2" and coverage.url.startswith(reverse("dashboard_pairings"))
+    assert coverage.title == "1 / 3" and coverage.url.startswith(reverse("dashboard_pairings"))
 
 
 # --- petition cases -----------------------------------------------------------------------------
