@@ -581,7 +581,11 @@ def unit_table(
     review = _("for review")
     for unit, unit_figures in units:
         rows.append(
-            [Cell(unit.name, unit.name, url=behind("dashboard_cadres", unit=unit.pk))]
+            [
+                Cell(unit.name, unit.name, url=behind("dashboard_cadres", unit=unit.pk)),
+                # Units of two townships may share a name: where each one is tells them apart.
+                Cell(unit.region.name, unit.region.name, numeric=False),
+            ]
             + cadre_cells(
                 unit_figures,
                 overdue=overdue("overdue_report", unit=unit.name),
@@ -591,8 +595,11 @@ def unit_table(
         )
     footer = None
     if total is not None:
-        footer = [Cell(_("All units"))] + cadre_cells(total, overdue=overdue_url(region), rows=partial(behind, listed="on"))
-    return Table("units", cadre_columns(_("Unit")), rows, footer=footer)
+        footer = [Cell(_("All units")), Cell("", numeric=False)] + cadre_cells(
+            total, overdue=overdue_url(region), rows=partial(behind, listed="on")
+        )
+    columns = cadre_columns(_("Unit"))
+    return Table("units", columns[:1] + [Column("region", _("Region"), numeric=False)] + columns[1:], rows, footer=footer)
 
 
 def cadre_table(cadres: list[tuple[Cadre, CadreFigures]], region: Region | None, *, period_query: str) -> Table:

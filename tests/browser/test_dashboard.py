@@ -75,7 +75,7 @@ def test_a_supervisor_drills_down_from_their_county_to_a_household(page, live_se
 
     # A unit's regularity opens its cadres' in-person visits month by month.
     unit_a = page.get_by_test_id("row-units").filter(has_text="Unit A")
-    unit_a.locator("td").nth(3).get_by_role("link").click()  # visits, on time, coverage, regularity
+    unit_a.locator("td").nth(4).get_by_role("link").click()  # region, visits, on time, coverage, regularity
     expect(page.get_by_test_id("rows-title")).to_contain_text("Unit A")
     expect(page.get_by_test_id("row").filter(has_text="Cadre Zhang")).to_have_count(1)
     expect(page.get_by_test_id("row").filter(has_text="Cadre Zhang").get_by_test_id("regularity")).to_have_text(re.compile(r"^\d+ / \d+$"))
