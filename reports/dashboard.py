@@ -568,6 +568,13 @@ def cadre_cells(figures: CadreFigures, *, overdue: str = "", rows=None, review: 
     ]
 
 
+def place(region: Region) -> str:
+    """Where a unit is: its region after its parent ("County A · Township 1"). Townships of
+    different counties may share a name, and so do their governments: a city's list of units
+    needs both to tell them apart."""
+    return f"{region.parent.name} · {region.name}" if region.parent_id else region.name
+
+
 def unit_table(
     units: list[tuple[Unit, CadreFigures]], region: Region | None, *, period_query: str, total: CadreFigures | None = None
 ) -> Table:
@@ -583,8 +590,7 @@ def unit_table(
         rows.append(
             [
                 Cell(unit.name, unit.name, url=behind("dashboard_cadres", unit=unit.pk)),
-                # Units of two townships may share a name: where each one is tells them apart.
-                Cell(unit.region.name, unit.region.name, numeric=False),
+                Cell(place(unit.region), place(unit.region), numeric=False),
             ]
             + cadre_cells(
                 unit_figures,

@@ -986,7 +986,7 @@ def cadre_figures(
     """Each chosen cadre's figures over ``period``, counting only their rows in ``region`` (None:
     the viewer's scope) that the viewer sees, in unit then name order."""
     chosen = cadres_in(access, region=region, unit=unit, cadres=cadres)
-    people = list(chosen.select_related("unit__region").order_by("unit__name", "name", "pk"))
+    people = list(chosen.select_related("unit__region__parent").order_by("unit__name", "name", "pk"))
     # Their ids, not the query again: choosing them costs more than counting their rows.
     area = Area.of(access, region)
     figures = _cadre_figures(access, area, [cadre.pk for cadre in people], period, now=now)
@@ -1077,7 +1077,7 @@ def _unit_from_counts(n: dict, begun: list[date]) -> CadreFigures:
 
 
 def _units_from_counts(counts: dict[int, dict], begun: list[date]) -> list[tuple[Unit, CadreFigures]]:
-    units = Unit.objects.select_related("region").order_by().in_bulk(list(counts))  # sorted here, by name
+    units = Unit.objects.select_related("region__parent").order_by().in_bulk(list(counts))  # sorted here, by name
     return [(units[pk], _unit_from_counts(counts[pk], begun)) for pk in sorted(counts, key=lambda pk: (units[pk].name, pk))]
 
 

@@ -351,7 +351,7 @@ def test_units_and_cadres_show_their_figures_side_by_side_and_flagged_cadres_are
     assert columns == [
         "name", "region", "visits", "on_time", "coverage", "regularity", "burst_share", "satisfaction", "reopen", "overdue", "flagged"
     ]
-    assert [cell.text for cell in units.rows[0][1:3]] == ["County A", "2"]  # where the unit is, its visits
+    assert [cell.text for cell in units.rows[0][1:3]] == ["City · County A", "2"]  # where the unit is, its visits
     assert units.footer[0].text == "All units"
     cadres = client.get(units.rows[0][0].url)
     assert cadres.status_code == 200
