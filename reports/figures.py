@@ -621,7 +621,12 @@ def _area_rollups(access: Access, area: Area, period: Period, now: datetime) -> 
     the figures are computed live."""
     if not period.is_calendar or not rollups_cover(access, area):
         return [], None
-    periods = [period, Period.of("month", timezone.localdate(now))]
+    return _all_rolled_up([period, Period.of("month", timezone.localdate(now))])
+
+
+def _all_rolled_up(periods: list["Period"]) -> tuple[list["Period"], datetime | None]:
+    """``periods`` and when their rollups were computed (the oldest), if they all were; else
+    ([], None)."""
     as_of = rolled_up_as_of(periods)
     return (periods, as_of) if as_of else ([], None)
 
@@ -1334,9 +1339,7 @@ def _trend_rollups(access: Access, area: Area, firsts: list[date]) -> tuple[list
     computed; ([], None) when it is computed live."""
     if not rollups_cover(access, area):
         return [], None
-    periods = [Period.of("month", first) for first in firsts]
-    as_of = rolled_up_as_of(periods)
-    return (periods, as_of) if as_of else ([], None)
+    return _all_rolled_up([Period.of("month", first) for first in firsts])
 
 
 def monthly_trend(
