@@ -729,14 +729,14 @@ class Dashboard:
     # count is live all the same); None: computed live, as of ``now``.
     rolled_up_at: datetime | None = None
     period_query: str = ""
+    households: FirstPage | None = None  # a village's first page of households
+    household_sorts: list[SortLink] = field(default_factory=list)
 
     @property
     def area_query(self) -> str:
         """The region and the period as query parameters, for the lists of the page's area."""
         region = f"region={self.region.pk}" if self.region is not None else ""
         return "&".join(part for part in (region, self.period_query) if part)
-    households: FirstPage | None = None  # a village's first page of households
-    household_sorts: list[SortLink] = field(default_factory=list)
 
 
 def dashboard(access: Access, region: Region | None, period: Period, *, now: datetime, period_query: str) -> Dashboard:
@@ -751,9 +751,7 @@ def dashboard(access: Access, region: Region | None, period: Period, *, now: dat
         tiles=area_tiles(region, shown.area, shown.before, period_query=period_query),
         regions=region_table(shown.children, period_query=period_query),
         concerns=concern_table(region, shown.concerns, period_query=period_query),
-        units=unit_table(
-            shown.units.units or [], region, period_query=period_query, total=shown.units.total if shown.units.count else None
-        ),
+        units=unit_table(shown.units.units or [], region, period_query=period_query, total=shown.units.total),
         units_count=shown.units.count,
         charts=chart_data(shown.area, shown.children, shown.trend, shown.concerns),
         rolled_up_at=shown.area.as_of,

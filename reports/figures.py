@@ -1019,7 +1019,7 @@ def unit_figures(
 @dataclass
 class UnitSummary:
     count: int  # units with a chosen cadre
-    total: CadreFigures  # their figures summed
+    total: CadreFigures | None  # their figures summed (None: no unit)
     units: list[tuple[Unit, CadreFigures]] | None  # each one's (``unit_figures``), unless too many
 
 
@@ -1039,7 +1039,7 @@ def unit_summary(access: Access, period: Period, *, now: datetime, region: Regio
         units = _units_from_counts(counts, begun)
     else:
         units = unit_figures(access, period, now=now, region=region)
-    total = sum((figures for _unit, figures in units), CadreFigures())
+    total = sum((figures for _unit, figures in units), CadreFigures()) if units else None
     return UnitSummary(len(units), total, units if len(units) <= at_most else None)
 
 

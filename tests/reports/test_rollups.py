@@ -214,7 +214,7 @@ def one_by_one(who, region, period):
         children=figures.child_area_figures(who, region, period, now=NOW),
         concerns=figures.concerns_by_category(who, region, period, now=NOW),
         trend=figures.monthly_trend(who, region, now=NOW),
-        units=figures.UnitSummary(len(units), sum((got for _unit, got in units), figures.CadreFigures()), units),
+        units=figures.UnitSummary(len(units), sum((got for _unit, got in units), figures.CadreFigures()) if units else None, units),
     )
 
 
